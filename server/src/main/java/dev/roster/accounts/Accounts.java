@@ -1,0 +1,174 @@
+package dev.roster.accounts;
+
+import dev.roster.platform.errors.InvalidArgumentException;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The Accounts context: organizations (tenants) and their users. This facade is the context's only
+ * entry point; its records and exceptions are public, its SQL and rules are not.
+ *
+ * <p>Every method may throw {@link InvalidArgumentException} for malformed input (naming the fields
+ * by their resource names: {@code slug}, {@code handle}, {@code email}, {@code display_name}), and
+ * {@link EtagMismatchException} when an etag is given and stale. Unique values are checked by the
+ * database, so two racing callers cannot both claim the same slug, handle or email.
+ */
+public final class Accounts {
+  private final Organizations organizations;
+  private final Users users;
+
+  public Accounts(Jdbi jdbi, Clock clock) {
+    this.organizations = new Organizations(jdbi, clock);
+    this.users = new Users(jdbi, clock);
+  }
+
+  /**
+   * Creates an organization with a new UUIDv7 id. With a {@code requestId}, a repeat of the call
+   * (even one racing the first) returns the organization the first call created.
+   *
+   * @throws SlugTakenException if a live organization has the slug
+   */
+  public Organization createOrganization(NewOrganization org, Optional<UUID> requestId) {
+    return organizations.create(org, requestId);
+  }
+
+  /**
+   * Returns the organization, deleted or not.
+   *
+   * @throws OrganizationNotFoundException if there is none with that id
+   */
+  public Organization getOrganization(UUID id) {
+    return organizations.get(id);
+  }
+
+  /**
+   * Changes the given fields of a live organization.
+   *
+   * @throws OrganizationNotFoundException if there is none with that id
+   * @throws OrganizationDeletedException if it is deleted
+   * @throws SlugTakenException if another live organization has the new slug
+   */
+  public Organization updateOrganization(
+      UUID id, OrganizationChanges changes, Optional<String> etag) {
+    return organizations.update(id, changes, etag);
+  }
+
+  /**
+   * Soft-deletes an organization; with {@code force}, its live users too.
+   *
+   * @throws OrganizationNotFoundException if there is none with that id
+   * @throws OrganizationDeletedException if it is already deleted
+   * @throws OrganizationHasUsersException if it has live users and {@code force} is false
+   */
+  public Organization deleteOrganization(UUID id, Optional<String> etag, boolean force) {
+    return organizations.delete(id, etag, force);
+  }
+
+  /**
+   * Restores a soft-deleted organization.
+   *
+   * @throws OrganizationNotFoundException if there is none with that id
+   * @throws OrganizationNotDeletedException if it is not deleted
+   * @throws SlugTakenException if a live organization has taken its slug meanwhile
+   */
+  public Organization undeleteOrganization(UUID id, Optional<String> etag) {
+    return organizations.undelete(id, etag);
+  }
+
+  /**
+   * Creates an active user in a live organization. With a {@code requestId}, a repeat of the call
+   * (even one racing the first) returns the user the first call created.
+   *
+   * @throws OrganizationNotFoundException if the organization does not exist
+   * @throws OrganizationDeletedException if the organization is deleted
+   * @throws HandleTakenException if a live user of the organization has the handle
+   * @throws EmailTakenException if a live user of the organization has the email, ignoring case
+   */
+  public User createUser(UUID organizationId, NewUser user, Optional<UUID> requestId) {
+    return users.create(organizationId, user, requestId);
+  }
+
+  /**
+   * Returns the user, deleted or not.
+   *
+   * @throws UserNotFoundException if the organization has no user with that id
+   */
+  public User getUser(UUID organizationId, UUID userId) {
+    return users.get(organizationId, userId);
+  }
+
+  /**
+   * Finds the organization's live user with this handle.
+   *
+   * @throws UserNotFoundByKeyException if there is none
+   */
+  public User lookupUserByHandle(UUID organizationId, String handle) {
+    return users.lookupByHandle(organizationId, handle);
+  }
+
+  /**
+   * Finds the organization's live user with this email, ignoring case.
+   *
+   * @throws UserNotFoundByKeyException if there is none
+   */
+  public User lookupUserByEmail(UUID organizationId, String email) {
+    return users.lookupByEmail(organizationId, email);
+  }
+
+  /**
+   * Changes the given fields of a live user.
+   *
+   * @throws UserNotFoundException if the organization has no user with that id
+   * @throws UserDeletedException if the user is deleted
+   * @throws HandleTakenException if another live user has the new handle
+   * @throws EmailTakenException if another live user has the new email
+   */
+  public User updateUser(UUID organizationId, UUID userId, UserChanges changes,
+      Optional<String> etag) {
+    return users.update(organizationId, userId, changes, etag);
+  }
+
+  /**
+   * Soft-deletes a user; its handle and email become free.
+   *
+   * @throws UserNotFoundException if the organization has no user with that id
+   * @throws UserDeletedException if the user is already deleted
+   */
+  public User deleteUser(UUID organizationId, UUID userId, Optional<String> etag) {
+    return users.delete(organizationId, userId, etag);
+  }
+
+  /**
+   * Restores a soft-deleted user.
+   *
+   * @throws UserNotFoundException if the organization has no user with that id
+   * @throws UserNotDeletedException if the user is not deleted
+   * @throws HandleTakenException if a live user has taken its handle meanwhile
+   * @throws EmailTakenException if a live user has taken its email meanwhile
+   */
+  public User undeleteUser(UUID organizationId, UUID userId, Optional<String> etag) {
+    return users.undelete(organizationId, userId, etag);
+  }
+
+  /**
+   * Suspends a live user; a suspended one is returned unchanged.
+   *
+   * @throws UserNotFoundException if the organization has no user with that id
+   * @throws UserDeletedException if the user is deleted
+   */
+  public User suspendUser(UUID organizationId, UUID userId, Optional<String> etag) {
+    return users.setStatus(organizationId, userId, UserStatus.SUSPENDED, etag);
+  }
+
+  /**
+   * Reactivates a live user; an active one is returned unchanged.
+   *
+   * @throws UserNotFoundException if the organization has no user with that id
+   * @throws UserDeletedException if the user is deleted
+   */
+  public User reactivateUser(UUID organizationId, UUID userId, Optional<String> etag) {
+    return users.setStatus(organizationId, userId, UserStatus.ACTIVE, etag);
+  }
+}

@@ -1,0 +1,7 @@
+package dev.roster.accounts;
+
+/** Whether a user may act. */
+public enum UserStatus {
+  ACTIVE,
+  SUSPENDED
+}

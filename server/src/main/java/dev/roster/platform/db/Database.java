@@ -1,0 +1,99 @@
+package dev.roster.platform.db;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.time.Duration;
+import org.flywaydb.core.Flyway;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.postgres.PostgresPlugin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The connection pool and Jdbi handle on Roster's PostgreSQL, with migrations applied. Every
+ * connection has driver timeouts set, so a database that stops answering fails calls instead of
+ * hanging them.
+ */
+public final class Database implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Database.class);
+
+  private final HikariDataSource dataSource;
+  private final Jdbi jdbi;
+
+  private Database(HikariDataSource dataSource) {
+    this.dataSource = dataSource;
+    this.jdbi = Jdbi.create(dataSource).installPlugin(new PostgresPlugin());
+  }
+
+  /** Settings for the pool; durations are rounded up to whole seconds where the driver wants them. */
+  public record Settings(
+      String url,
+      String user,
+      String password,
+      int poolSize,
+      Duration connectTimeout,
+      Duration socketTimeout,
+      Duration acquireTimeout) {}
+
+  /** Opens the pool, waits for the database to answer, and migrates the schema to the latest version. */
+  public static Database open(Settings settings) {
+    HikariConfig config = new HikariConfig();
+    config.setPoolName("roster-db");
+    config.setJdbcUrl(settings.url());
+    config.setUsername(settings.user());
+    config.setPassword(settings.password());
+    config.setMaximumPoolSize(settings.poolSize());
+    config.setConnectionTimeout(Math.max(250, settings.acquireTimeout().toMillis()));
+    config.setValidationTimeout(Math.max(250, Math.min(settings.acquireTimeout().toMillis(), 5000)));
+    // Recycle connections well before any proxy or server-side idle cut-off.
+    config.setMaxLifetime(Duration.ofMinutes(30).toMillis());
+    config.setKeepaliveTime(Duration.ofMinutes(2).toMillis());
+    config.addDataSourceProperty("connectTimeout", seconds(settings.connectTimeout()));
+    config.addDataSourceProperty("loginTimeout", seconds(settings.connectTimeout()));
+    config.addDataSourceProperty("socketTimeout", seconds(settings.socketTimeout()));
+    config.addDataSourceProperty("tcpKeepAlive", "true");
+    config.addDataSourceProperty("ApplicationName", "roster");
+    HikariDataSource dataSource = new HikariDataSource(config);
+    try {
+      migrate(dataSource);
+    } catch (RuntimeException e) {
+      dataSource.close();
+      throw e;
+    }
+    return new Database(dataSource);
+  }
+
+  private static String seconds(Duration d) {
+    return Long.toString(Math.max(1, (d.toMillis() + 999) / 1000));
+  }
+
+  private static void migrate(HikariDataSource dataSource) {
+    Flyway flyway = Flyway.configure()
+        .dataSource(dataSource)
+        .locations("classpath:db/migration")
+        .load();
+    var result = flyway.migrate();
+    var current = flyway.info().current();
+    log.info("database schema at version {} ({} migrations applied now)",
+        current == null ? "none" : current.getVersion(), result.migrationsExecuted);
+  }
+
+  public Jdbi jdbi() {
+    return jdbi;
+  }
+
+  /** True when the database answers a trivial query within {@code timeout}. */
+  public boolean ping(Duration timeout) {
+    try (var connection = dataSource.getConnection()) {
+      return connection.isValid((int) Math.max(1, timeout.toSeconds()));
+    } catch (Exception e) {
+      log.warn("database ping failed: {}", e.toString());
+      return false;
+    }
+  }
+
+  @Override
+  public void close() {
+    dataSource.close();
+  }
+}

@@ -1,0 +1,154 @@
+package dev.roster.rpc;
+
+import static dev.roster.rpc.RequestFields.etag;
+import static dev.roster.rpc.RequestFields.requestId;
+import static dev.roster.rpc.RequestFields.under;
+
+import dev.roster.accounts.Accounts;
+import dev.roster.proto.accounts.v1.AccountsServiceGrpc;
+import dev.roster.proto.accounts.v1.CreateOrganizationRequest;
+import dev.roster.proto.accounts.v1.CreateUserRequest;
+import dev.roster.proto.accounts.v1.DeleteOrganizationRequest;
+import dev.roster.proto.accounts.v1.DeleteUserRequest;
+import dev.roster.proto.accounts.v1.GetOrganizationRequest;
+import dev.roster.proto.accounts.v1.GetUserRequest;
+import dev.roster.proto.accounts.v1.LookupUserRequest;
+import dev.roster.proto.accounts.v1.Organization;
+import dev.roster.proto.accounts.v1.ReactivateUserRequest;
+import dev.roster.proto.accounts.v1.SuspendUserRequest;
+import dev.roster.proto.accounts.v1.UndeleteOrganizationRequest;
+import dev.roster.proto.accounts.v1.UndeleteUserRequest;
+import dev.roster.proto.accounts.v1.UpdateOrganizationRequest;
+import dev.roster.proto.accounts.v1.UpdateUserRequest;
+import dev.roster.proto.accounts.v1.User;
+import dev.roster.platform.errors.InvalidArgumentException;
+import io.grpc.stub.StreamObserver;
+import java.util.UUID;
+
+/**
+ * roster.accounts.v1.AccountsService. Each method whitelists the request into context arguments,
+ * makes one call to {@link Accounts}, and maps the result; errors propagate to
+ * {@link ErrorInterceptor}.
+ */
+public final class AccountsHandler extends AccountsServiceGrpc.AccountsServiceImplBase {
+  private final Accounts accounts;
+
+  public AccountsHandler(Accounts accounts) {
+    this.accounts = accounts;
+  }
+
+  @Override
+  public void createOrganization(CreateOrganizationRequest request, StreamObserver<Organization> out) {
+    var requestId = requestId(request.getRequestId());
+    var org = AccountsMapper.newOrganization(request.getOrganization());
+    reply(out, AccountsMapper.toProto(
+        under("organization", () -> accounts.createOrganization(org, requestId))));
+  }
+
+  @Override
+  public void getOrganization(GetOrganizationRequest request, StreamObserver<Organization> out) {
+    UUID id = ResourceNames.parseOrganization("name", request.getName());
+    reply(out, AccountsMapper.toProto(accounts.getOrganization(id)));
+  }
+
+  @Override
+  public void updateOrganization(UpdateOrganizationRequest request, StreamObserver<Organization> out) {
+    var org = request.getOrganization();
+    UUID id = ResourceNames.parseOrganization("organization.name", org.getName());
+    var changes = AccountsMapper.organizationChanges(org,
+        request.hasUpdateMask() ? request.getUpdateMask() : null);
+    var etag = etag("organization.etag", org.getEtag());
+    reply(out, AccountsMapper.toProto(
+        under("organization", () -> accounts.updateOrganization(id, changes, etag))));
+  }
+
+  @Override
+  public void deleteOrganization(DeleteOrganizationRequest request, StreamObserver<Organization> out) {
+    UUID id = ResourceNames.parseOrganization("name", request.getName());
+    var etag = etag("etag", request.getEtag());
+    reply(out, AccountsMapper.toProto(accounts.deleteOrganization(id, etag, request.getForce())));
+  }
+
+  @Override
+  public void undeleteOrganization(
+      UndeleteOrganizationRequest request, StreamObserver<Organization> out) {
+    UUID id = ResourceNames.parseOrganization("name", request.getName());
+    var etag = etag("etag", request.getEtag());
+    reply(out, AccountsMapper.toProto(accounts.undeleteOrganization(id, etag)));
+  }
+
+  @Override
+  public void createUser(CreateUserRequest request, StreamObserver<User> out) {
+    UUID organizationId = ResourceNames.parseOrganization("parent", request.getParent());
+    var requestId = requestId(request.getRequestId());
+    var user = AccountsMapper.newUser(request.getUser());
+    reply(out, AccountsMapper.toProto(
+        under("user", () -> accounts.createUser(organizationId, user, requestId))));
+  }
+
+  @Override
+  public void getUser(GetUserRequest request, StreamObserver<User> out) {
+    var name = ResourceNames.parseUser("name", request.getName());
+    reply(out, AccountsMapper.toProto(accounts.getUser(name.organizationId(), name.userId())));
+  }
+
+  @Override
+  public void updateUser(UpdateUserRequest request, StreamObserver<User> out) {
+    var user = request.getUser();
+    var name = ResourceNames.parseUser("user.name", user.getName());
+    var changes = AccountsMapper.userChanges(user,
+        request.hasUpdateMask() ? request.getUpdateMask() : null);
+    var etag = etag("user.etag", user.getEtag());
+    reply(out, AccountsMapper.toProto(under("user",
+        () -> accounts.updateUser(name.organizationId(), name.userId(), changes, etag))));
+  }
+
+  @Override
+  public void deleteUser(DeleteUserRequest request, StreamObserver<User> out) {
+    var name = ResourceNames.parseUser("name", request.getName());
+    var etag = etag("etag", request.getEtag());
+    reply(out, AccountsMapper.toProto(
+        accounts.deleteUser(name.organizationId(), name.userId(), etag)));
+  }
+
+  @Override
+  public void undeleteUser(UndeleteUserRequest request, StreamObserver<User> out) {
+    var name = ResourceNames.parseUser("name", request.getName());
+    var etag = etag("etag", request.getEtag());
+    reply(out, AccountsMapper.toProto(
+        accounts.undeleteUser(name.organizationId(), name.userId(), etag)));
+  }
+
+  @Override
+  public void suspendUser(SuspendUserRequest request, StreamObserver<User> out) {
+    var name = ResourceNames.parseUser("name", request.getName());
+    var etag = etag("etag", request.getEtag());
+    reply(out, AccountsMapper.toProto(
+        accounts.suspendUser(name.organizationId(), name.userId(), etag)));
+  }
+
+  @Override
+  public void reactivateUser(ReactivateUserRequest request, StreamObserver<User> out) {
+    var name = ResourceNames.parseUser("name", request.getName());
+    var etag = etag("etag", request.getEtag());
+    reply(out, AccountsMapper.toProto(
+        accounts.reactivateUser(name.organizationId(), name.userId(), etag)));
+  }
+
+  @Override
+  public void lookupUser(LookupUserRequest request, StreamObserver<User> out) {
+    UUID organizationId = ResourceNames.parseOrganization("parent", request.getParent());
+    var user = switch (request.getKeyCase()) {
+      case HANDLE -> accounts.lookupUserByHandle(organizationId, request.getHandle());
+      case EMAIL -> accounts.lookupUserByEmail(organizationId, request.getEmail());
+      case KEY_NOT_SET -> throw InvalidArgumentException.of("handle", "FIELD_REQUIRED",
+          "one of handle or email is required");
+    };
+    reply(out, AccountsMapper.toProto(user));
+  }
+
+  private static <T> void reply(StreamObserver<T> out, T response) {
+    out.onNext(response);
+    out.onCompleted();
+  }
+}

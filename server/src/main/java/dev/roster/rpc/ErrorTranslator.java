@@ -1,0 +1,106 @@
+package dev.roster.rpc;
+
+import com.google.protobuf.Any;
+import com.google.rpc.BadRequest;
+import com.google.rpc.Code;
+import com.google.rpc.ErrorInfo;
+import com.google.rpc.Status;
+import dev.roster.platform.errors.AbortedException;
+import dev.roster.platform.errors.AlreadyExistsException;
+import dev.roster.platform.errors.FailedPreconditionException;
+import dev.roster.platform.errors.FieldViolation;
+import dev.roster.platform.errors.InvalidArgumentException;
+import dev.roster.platform.errors.NotFoundException;
+import dev.roster.platform.errors.RosterException;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place where exceptions become gRPC statuses. Every status carries a
+ * {@code google.rpc.ErrorInfo} (stable reason, domain {@value #DOMAIN}); bad input also carries a
+ * {@code google.rpc.BadRequest}. Unexpected exceptions become INTERNAL with an incident id: the
+ * stack trace goes to the log under that id, never onto the wire.
+ */
+final class ErrorTranslator {
+  static final String DOMAIN = "roster.dev";
+  private static final Logger log = LoggerFactory.getLogger(ErrorTranslator.class);
+
+  private ErrorTranslator() {}
+
+  static StatusRuntimeException translate(Throwable failure, String method) {
+    if (failure instanceof StatusRuntimeException already) {
+      return already;
+    }
+    if (failure instanceof RosterException e) {
+      return fromRule(e);
+    }
+    if (isDatabaseUnreachable(failure)) {
+      log.warn("{} failed: database unavailable: {}", method, failure.toString());
+      return build(Code.UNAVAILABLE, "the database is unavailable; retry with backoff",
+          errorInfo("DATABASE_UNAVAILABLE", Map.of()));
+    }
+    String incident = UUID.randomUUID().toString();
+    log.error("{} failed with an unexpected error, incident {}", method, incident, failure);
+    return build(Code.INTERNAL, "internal error (incident " + incident + ")",
+        errorInfo("INTERNAL", Map.of("incident", incident)));
+  }
+
+  private static StatusRuntimeException fromRule(RosterException e) {
+    ErrorInfo info = errorInfo(e.reason(), e.metadata());
+    if (e instanceof InvalidArgumentException invalid) {
+      BadRequest.Builder bad = BadRequest.newBuilder();
+      for (FieldViolation v : invalid.violations()) {
+        bad.addFieldViolations(BadRequest.FieldViolation.newBuilder()
+            .setField(v.field())
+            .setReason(v.reason())
+            .setDescription(v.description()));
+      }
+      return build(Code.INVALID_ARGUMENT, e.getMessage(), info, bad.build());
+    }
+    Code code;
+    if (e instanceof NotFoundException) {
+      code = Code.NOT_FOUND;
+    } else if (e instanceof AlreadyExistsException) {
+      code = Code.ALREADY_EXISTS;
+    } else if (e instanceof FailedPreconditionException) {
+      code = Code.FAILED_PRECONDITION;
+    } else if (e instanceof AbortedException) {
+      code = Code.ABORTED;
+    } else {
+      throw new IllegalStateException("no status for " + e.getClass().getName(), e);
+    }
+    return build(code, e.getMessage(), info);
+  }
+
+  private static ErrorInfo errorInfo(String reason, Map<String, String> metadata) {
+    return ErrorInfo.newBuilder().setReason(reason).setDomain(DOMAIN).putAllMetadata(metadata).build();
+  }
+
+  private static StatusRuntimeException build(Code code, String message, com.google.protobuf.Message... details) {
+    Status.Builder status = Status.newBuilder().setCode(code.getNumber()).setMessage(message);
+    for (var detail : details) {
+      status.addDetails(Any.pack(detail));
+    }
+    return StatusProto.toStatusRuntimeException(status.build());
+  }
+
+  /** Pool exhausted, connection refused or dropped (SQLSTATE class 08): worth a retry elsewhere. */
+  private static boolean isDatabaseUnreachable(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof SQLTransientConnectionException) {
+        return true;
+      }
+      if (t instanceof SQLException sql && sql.getSQLState() != null
+          && sql.getSQLState().startsWith("08")) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

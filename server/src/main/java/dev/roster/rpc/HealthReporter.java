@@ -1,0 +1,70 @@
+package dev.roster.rpc;
+
+import dev.roster.proto.accounts.v1.AccountsServiceGrpc;
+import io.grpc.BindableService;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves grpc.health.v1.Health: SERVING while the database answers, NOT_SERVING when it does not
+ * and, for good, once shutdown begins. The probe runs on its own thread so a health check never
+ * waits on the database.
+ */
+public final class HealthReporter implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(HealthReporter.class);
+  private static final String[] SERVICES = {
+      HealthStatusManager.SERVICE_NAME_ALL_SERVICES, AccountsServiceGrpc.SERVICE_NAME};
+
+  private final HealthStatusManager manager = new HealthStatusManager();
+  private final ScheduledExecutorService probe = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "roster-health-probe");
+    t.setDaemon(true);
+    return t;
+  });
+  private volatile ServingStatus current = ServingStatus.NOT_SERVING;
+
+  /** Probes {@code databaseUp} now and then every {@code interval}. */
+  public HealthReporter(BooleanSupplier databaseUp, Duration interval) {
+    set(ServingStatus.NOT_SERVING);
+    check(databaseUp);
+    probe.scheduleWithFixedDelay(() -> check(databaseUp), interval.toMillis(), interval.toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  public BindableService service() {
+    return manager.getHealthService();
+  }
+
+  /** Reports NOT_SERVING from now on, whatever the database says. */
+  public void enterShutdown() {
+    probe.shutdownNow();
+    manager.enterTerminalState();
+  }
+
+  private void check(BooleanSupplier databaseUp) {
+    ServingStatus next = databaseUp.getAsBoolean() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+    if (next != current) {
+      log.info("health: {} -> {}", current, next);
+      set(next);
+    }
+  }
+
+  private void set(ServingStatus status) {
+    current = status;
+    for (String service : SERVICES) {
+      manager.setStatus(service, status);
+    }
+  }
+
+  @Override
+  public void close() {
+    enterShutdown();
+  }
+}
