@@ -5,6 +5,7 @@ import com.google.rpc.BadRequest;
 import com.google.rpc.Code;
 import com.google.rpc.ErrorInfo;
 import com.google.rpc.Status;
+import dev.roster.platform.db.DatabaseFailures;
 import dev.roster.platform.errors.AbortedException;
 import dev.roster.platform.errors.AlreadyExistsException;
 import dev.roster.platform.errors.FailedPreconditionException;
@@ -14,8 +15,6 @@ import dev.roster.platform.errors.NotFoundException;
 import dev.roster.platform.errors.RosterException;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
-import java.sql.SQLException;
-import java.sql.SQLTransientConnectionException;
 import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -40,7 +39,7 @@ final class ErrorTranslator {
     if (failure instanceof RosterException e) {
       return fromRule(e);
     }
-    if (isDatabaseUnreachable(failure)) {
+    if (DatabaseFailures.isUnreachable(failure)) {
       log.warn("{} failed: database unavailable: {}", method, failure.toString());
       return build(Code.UNAVAILABLE, "the database is unavailable; retry with backoff",
           errorInfo("DATABASE_UNAVAILABLE", Map.of()));
@@ -88,19 +87,5 @@ final class ErrorTranslator {
       status.addDetails(Any.pack(detail));
     }
     return StatusProto.toStatusRuntimeException(status.build());
-  }
-
-  /** Pool exhausted, connection refused or dropped (SQLSTATE class 08): worth a retry elsewhere. */
-  private static boolean isDatabaseUnreachable(Throwable failure) {
-    for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof SQLTransientConnectionException) {
-        return true;
-      }
-      if (t instanceof SQLException sql && sql.getSQLState() != null
-          && sql.getSQLState().startsWith("08")) {
-        return true;
-      }
-    }
-    return false;
   }
 }

@@ -37,6 +37,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
       EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
           .setDataDirectory(dataDirectory.toAbsolutePath())
           .setCleanDataDirectory(false)
+          .setLocaleConfig("encoding", "UTF8")
+          .setLocaleConfig("locale", "C.UTF-8")
           .setServerConfig("max_connections", "200")
           .setServerConfig("timezone", "UTC");
       if (port != 0) {
