@@ -2,11 +2,12 @@ package dev.roster.platform.errors;
 
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * The request is malformed: one or more fields are missing, too long, or of the wrong format
  * (INVALID_ARGUMENT). Carries every violation found, so a caller can fix them all at once. The
- * {@link #reason()} is the first violation's reason.
+ * {@link #reason()} is the first violation's reason; the message lists them all.
  */
 public class InvalidArgumentException extends RosterException {
   private final List<FieldViolation> violations;
@@ -14,10 +15,8 @@ public class InvalidArgumentException extends RosterException {
   public InvalidArgumentException(List<FieldViolation> violations) {
     super(
         violations.get(0).reason(),
-        violations.size() == 1
-            ? violations.get(0).field() + ": " + violations.get(0).description()
-            : violations.size() + " invalid fields; first: "
-                + violations.get(0).field() + ": " + violations.get(0).description(),
+        violations.stream().map(v -> v.field() + ": " + v.description())
+            .collect(Collectors.joining("; ")),
         Map.of());
     this.violations = List.copyOf(violations);
   }
