@@ -4,6 +4,8 @@ import dev.roster.accounts.Accounts;
 import dev.roster.config.RosterConfig;
 import dev.roster.platform.db.Database;
 import dev.roster.platform.db.EmbeddedDatabase;
+import dev.roster.platform.paging.PageTokens;
+import dev.roster.platform.paging.SigningKeys;
 import dev.roster.rpc.AccountsHandler;
 import dev.roster.rpc.CompressionInterceptor;
 import dev.roster.rpc.ErrorInterceptor;
@@ -48,6 +50,7 @@ public final class RosterServer implements AutoCloseable {
   public static RosterServer start(RosterConfig config) {
     EmbeddedDatabase embedded = null;
     Database database = null;
+    HealthReporter health = null;
     try {
       String url;
       String user;
@@ -67,12 +70,16 @@ public final class RosterServer implements AutoCloseable {
           config.databasePoolSize(), config.databaseConnectTimeout(),
           config.databaseSocketTimeout(), config.databaseAcquireTimeout()));
       Database db = database;
-      HealthReporter health = new HealthReporter(
+      health = new HealthReporter(
           () -> db.ping(config.databaseConnectTimeout()), config.healthCheckInterval());
       Accounts accounts = new Accounts(database.jdbi(), Clock.systemUTC());
+      SigningKeys keys = config.pageTokenKeys().isEmpty()
+          ? SigningKeys.fromDatabase(database.jdbi(), Clock.systemUTC())
+          : SigningKeys.fromConfig(config.pageTokenKeys());
+      PageTokens pageTokens = new PageTokens(keys, Clock.systemUTC(), config.pageTokenTtl());
 
       Server server = NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcPort()))
-          .addService(ServerInterceptors.intercept(new AccountsHandler(accounts),
+          .addService(ServerInterceptors.intercept(new AccountsHandler(accounts, pageTokens),
               new ErrorInterceptor(), new CompressionInterceptor()))
           .addService(health.service())
           .addService(ProtoReflectionServiceV1.newInstance())
@@ -82,10 +89,10 @@ public final class RosterServer implements AutoCloseable {
       log.info("Roster listening for gRPC on port {}", server.getPort());
       return new RosterServer(server, health, database, embedded, config.shutdownGrace());
     } catch (IOException e) {
-      closeQuietly(database, embedded);
+      closeQuietly(health, database, embedded);
       throw new UncheckedIOException("could not listen on port " + config.grpcPort(), e);
     } catch (RuntimeException e) {
-      closeQuietly(database, embedded);
+      closeQuietly(health, database, embedded);
       throw e;
     }
   }
@@ -119,11 +126,15 @@ public final class RosterServer implements AutoCloseable {
       server.shutdownNow();
       Thread.currentThread().interrupt();
     }
-    closeQuietly(database, embedded);
+    closeQuietly(health, database, embedded);
     log.info("stopped");
   }
 
-  private static void closeQuietly(Database database, EmbeddedDatabase embedded) {
+  private static void closeQuietly(HealthReporter health, Database database,
+      EmbeddedDatabase embedded) {
+    if (health != null) {
+      health.close();
+    }
     if (database != null) {
       database.close();
     }

@@ -1,8 +1,12 @@
 package dev.roster.accounts;
 
 import dev.roster.platform.errors.InvalidArgumentException;
+import dev.roster.platform.query.ListQuery;
+import dev.roster.platform.query.Page;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
 
@@ -40,7 +44,28 @@ public final class Accounts {
    * @throws OrganizationNotFoundException if there is none with that id
    */
   public Organization getOrganization(UUID id) {
-    return organizations.get(id);
+    return organizations.get(id, Set.of());
+  }
+
+  /**
+   * Returns the organization with only {@code fields} read (and set); the others are null. Empty
+   * means every field.
+   *
+   * @throws OrganizationNotFoundException if there is none with that id
+   */
+  public Organization getOrganization(UUID id, Set<String> fields) {
+    return organizations.get(id, fields);
+  }
+
+  /**
+   * One page of organizations, filtered ({@code slug}, {@code display_name}, {@code create_time}),
+   * ordered ({@code slug}, {@code display_name}, {@code create_time}; default create_time) and
+   * paged by keyset in the database.
+   *
+   * @throws InvalidArgumentException naming {@code filter} or {@code order_by} when either is bad
+   */
+  public Page<Organization> listOrganizations(ListQuery query) {
+    return organizations.list(query);
   }
 
   /**
@@ -96,7 +121,39 @@ public final class Accounts {
    * @throws UserNotFoundException if the organization has no user with that id
    */
   public User getUser(UUID organizationId, UUID userId) {
-    return users.get(organizationId, userId);
+    return users.get(organizationId, userId, Set.of());
+  }
+
+  /**
+   * Returns the user with only {@code fields} read (and set); the others are null. Empty means
+   * every field.
+   *
+   * @throws UserNotFoundException if the organization has no user with that id
+   */
+  public User getUser(UUID organizationId, UUID userId, Set<String> fields) {
+    return users.get(organizationId, userId, fields);
+  }
+
+  /**
+   * One page of the organization's users, filtered ({@code handle}, {@code email},
+   * {@code display_name}, {@code status}, {@code create_time}, {@code update_time}), ordered
+   * ({@code handle}, {@code email}, {@code display_name}, {@code create_time},
+   * {@code update_time}; default create_time) and paged by keyset in the database.
+   *
+   * @throws OrganizationNotFoundException if the organization does not exist
+   * @throws InvalidArgumentException naming {@code filter} or {@code order_by} when either is bad
+   */
+  public Page<User> listUsers(UUID organizationId, ListQuery query) {
+    return users.list(organizationId, query);
+  }
+
+  /**
+   * The organization's users with these ids, in the same order (repeats included).
+   *
+   * @throws UserNotFoundException for the first id the organization has no user with
+   */
+  public List<User> batchGetUsers(UUID organizationId, List<UUID> userIds, Set<String> fields) {
+    return users.batchGet(organizationId, userIds, fields);
   }
 
   /**
@@ -104,8 +161,8 @@ public final class Accounts {
    *
    * @throws UserNotFoundByKeyException if there is none
    */
-  public User lookupUserByHandle(UUID organizationId, String handle) {
-    return users.lookupByHandle(organizationId, handle);
+  public User lookupUserByHandle(UUID organizationId, String handle, Set<String> fields) {
+    return users.lookupByHandle(organizationId, handle, fields);
   }
 
   /**
@@ -113,8 +170,8 @@ public final class Accounts {
    *
    * @throws UserNotFoundByKeyException if there is none
    */
-  public User lookupUserByEmail(UUID organizationId, String email) {
-    return users.lookupByEmail(organizationId, email);
+  public User lookupUserByEmail(UUID organizationId, String email, Set<String> fields) {
+    return users.lookupByEmail(organizationId, email, fields);
   }
 
   /**
@@ -145,6 +202,7 @@ public final class Accounts {
    *
    * @throws UserNotFoundException if the organization has no user with that id
    * @throws UserNotDeletedException if the user is not deleted
+   * @throws OrganizationDeletedException if its organization is deleted
    * @throws HandleTakenException if a live user has taken its handle meanwhile
    * @throws EmailTakenException if a live user has taken its email meanwhile
    */

@@ -7,6 +7,9 @@ import java.util.UUID;
 /**
  * An organization (tenant) as stored.
  *
+ * <p>A read with a field mask fills only the fields asked for; the others are null (and
+ * {@code deleteTime} empty). Ids are always set.
+ *
  * @param id server-chosen UUIDv7, never changes
  * @param slug unique human-friendly handle among live organizations
  * @param displayName name for display, possibly empty

@@ -5,8 +5,21 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import dev.roster.platform.query.FilterField;
+import dev.roster.platform.query.FilterSchema;
+import dev.roster.platform.query.Filters;
+import dev.roster.platform.query.ListQuery;
+import dev.roster.platform.query.Ordering;
+import dev.roster.platform.query.Page;
+import dev.roster.platform.query.SortField;
+import dev.roster.platform.query.SqlFragment;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.StatementContext;
 
@@ -14,10 +27,62 @@ import org.jdbi.v3.core.statement.StatementContext;
 final class OrganizationStore {
   static final String SLUG_KEY = "organizations_slug_live_key";
 
-  private static final String COLUMNS =
-      "id, slug, display_name, create_time, update_time, delete_time, version";
+  /** The resource fields a read mask may name, and the column each is read from. */
+  static final Map<String, String> FIELD_COLUMNS = orderedMap(
+      "slug", "slug", "display_name", "display_name", "create_time", "create_time",
+      "update_time", "update_time", "delete_time", "delete_time", "etag", "version");
+  private static final String COLUMNS = columns(Set.of());
+
+  static final FilterSchema FILTERS = FilterSchema.of(
+      FilterField.string("slug", "slug"),
+      FilterField.string("display_name", "display_name"),
+      FilterField.timestamp("create_time", "create_time"));
+  private static final SortField ID = new SortField("id", "id", SortField.Type.UUID);
+  private static final SortField CREATE_TIME =
+      new SortField("create_time", "create_time", SortField.Type.TIMESTAMP);
+  static final List<SortField> SORTS = List.of(
+      new SortField("slug", "slug", SortField.Type.STRING),
+      new SortField("display_name", "display_name", SortField.Type.STRING),
+      CREATE_TIME);
 
   private OrganizationStore() {}
+
+  /** id always, then the columns behind {@code fields} (all when empty). */
+  static String columns(Set<String> fields) {
+    StringBuilder sql = new StringBuilder("id");
+    FIELD_COLUMNS.forEach((field, column) -> {
+      if (fields.isEmpty() || fields.contains(field)) {
+        sql.append(", ").append(column);
+      }
+    });
+    return sql.toString();
+  }
+
+  /** One page of organizations; filter, order and keyset position are all SQL. */
+  static Page<Organization> list(Handle h, ListQuery q) {
+    Ordering ordering = Ordering.parse(q.orderBy(), SORTS, ID,
+        List.of(new Ordering.Key(CREATE_TIME, false)));
+    SqlFragment filter = Filters.compile(q.filter(), FILTERS, "f");
+    SqlFragment after = q.after().map(p -> ordering.after(p, "k")).orElse(SqlFragment.TRUE);
+    String sql = "select " + columns(q.fields()) + ", " + ordering.selectList()
+        + " from organizations where " + (q.showDeleted() ? "true" : "delete_time is null")
+        + " and " + filter.sql() + " and " + after.sql()
+        + " order by " + ordering.orderBy() + " limit :limit";
+    List<Map.Entry<Organization, List<Object>>> rows = h.createQuery(sql)
+        .bindMap(filter.params())
+        .bindMap(after.params())
+        .bind("limit", q.pageSize() + 1)
+        .map((rs, ctx) -> Map.entry(map(rs, q.fields()), ordering.positionOf(rs)))
+        .list();
+    return Page.of(rows, q.pageSize());
+  }
+
+  static Optional<Organization> find(Handle h, UUID id, Set<String> fields) {
+    return h.createQuery("select " + columns(fields) + " from organizations where id = :id")
+        .bind("id", id)
+        .map((rs, ctx) -> map(rs, fields))
+        .findOne();
+  }
 
   static Optional<Organization> find(Handle h, UUID id) {
     return h.createQuery("select " + COLUMNS + " from organizations where id = :id")
@@ -103,14 +168,28 @@ final class OrganizationStore {
   }
 
   private static Organization map(ResultSet rs, StatementContext ctx) throws SQLException {
+    return map(rs, Set.of());
+  }
+
+  /** Maps a row; fields outside {@code fields} (when not empty) were not selected and stay null. */
+  private static Organization map(ResultSet rs, Set<String> fields) throws SQLException {
     UUID id = rs.getObject("id", UUID.class);
+    boolean all = fields.isEmpty();
     return new Organization(
         id,
-        rs.getString("slug"),
-        rs.getString("display_name"),
-        instant(rs, "create_time"),
-        instant(rs, "update_time"),
-        Optional.ofNullable(instant(rs, "delete_time")),
-        Etags.of(id, rs.getLong("version")));
+        all || fields.contains("slug") ? rs.getString("slug") : null,
+        all || fields.contains("display_name") ? rs.getString("display_name") : null,
+        all || fields.contains("create_time") ? instant(rs, "create_time") : null,
+        all || fields.contains("update_time") ? instant(rs, "update_time") : null,
+        Optional.ofNullable(all || fields.contains("delete_time") ? instant(rs, "delete_time") : null),
+        all || fields.contains("etag") ? Etags.of(id, rs.getLong("version")) : null);
+  }
+
+  static Map<String, String> orderedMap(String... pairs) {
+    Map<String, String> map = new LinkedHashMap<>();
+    for (int i = 0; i < pairs.length; i += 2) {
+      map.put(pairs[i], pairs[i + 1]);
+    }
+    return Collections.unmodifiableMap(map);
   }
 }

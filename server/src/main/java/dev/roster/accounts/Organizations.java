@@ -3,10 +3,13 @@ package dev.roster.accounts;
 import dev.roster.platform.Ids;
 import dev.roster.platform.db.UniqueViolation;
 import dev.roster.platform.errors.Violations;
+import dev.roster.platform.query.ListQuery;
+import dev.roster.platform.query.Page;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -49,9 +52,13 @@ final class Organizations {
     }
   }
 
-  Organization get(UUID id) {
-    return jdbi.withHandle(h -> OrganizationStore.find(h, id))
+  Organization get(UUID id, Set<String> fields) {
+    return jdbi.withHandle(h -> OrganizationStore.find(h, id, fields))
         .orElseThrow(() -> new OrganizationNotFoundException(id));
+  }
+
+  Page<Organization> list(ListQuery query) {
+    return jdbi.withHandle(h -> OrganizationStore.list(h, query));
   }
 
   Organization update(UUID id, OrganizationChanges changes, Optional<String> etag) {

@@ -5,8 +5,20 @@ import static dev.roster.accounts.OrganizationStore.utc;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import dev.roster.platform.query.FilterField;
+import dev.roster.platform.query.FilterSchema;
+import dev.roster.platform.query.Filters;
+import dev.roster.platform.query.ListQuery;
+import dev.roster.platform.query.Ordering;
+import dev.roster.platform.query.Page;
+import dev.roster.platform.query.SortField;
+import dev.roster.platform.query.SqlFragment;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.StatementContext;
@@ -19,10 +31,84 @@ final class UserStore {
   static final String HANDLE_KEY = "users_handle_live_key";
   static final String EMAIL_KEY = "users_email_live_key";
 
-  private static final String COLUMNS = "organization_id, id, handle, email, display_name, status,"
-      + " create_time, update_time, delete_time, version";
+  /** The resource fields a read mask may name, and the column each is read from. */
+  static final Map<String, String> FIELD_COLUMNS = OrganizationStore.orderedMap(
+      "handle", "handle", "email", "email", "display_name", "display_name", "status", "status",
+      "create_time", "create_time", "update_time", "update_time", "delete_time", "delete_time",
+      "etag", "version");
+  private static final String COLUMNS = columns(Set.of());
+
+  static final FilterSchema FILTERS = FilterSchema.of(
+      FilterField.string("handle", "handle"),
+      FilterField.caseInsensitiveString("email", "email"),
+      FilterField.string("display_name", "display_name"),
+      FilterField.enumeration("status", "status", Set.of("ACTIVE", "SUSPENDED")),
+      FilterField.timestamp("create_time", "create_time"),
+      FilterField.timestamp("update_time", "update_time"));
+  private static final SortField ID = new SortField("id", "id", SortField.Type.UUID);
+  private static final SortField CREATE_TIME =
+      new SortField("create_time", "create_time", SortField.Type.TIMESTAMP);
+  static final List<SortField> SORTS = List.of(
+      new SortField("handle", "handle", SortField.Type.STRING),
+      new SortField("email", "lower(email)", SortField.Type.STRING),
+      new SortField("display_name", "display_name", SortField.Type.STRING),
+      CREATE_TIME,
+      new SortField("update_time", "update_time", SortField.Type.TIMESTAMP));
 
   private UserStore() {}
+
+  /** organization_id and id always, then the columns behind {@code fields} (all when empty). */
+  static String columns(Set<String> fields) {
+    StringBuilder sql = new StringBuilder("organization_id, id");
+    FIELD_COLUMNS.forEach((field, column) -> {
+      if (fields.isEmpty() || fields.contains(field)) {
+        sql.append(", ").append(column);
+      }
+    });
+    return sql.toString();
+  }
+
+  /**
+   * One page of the organization's users: filter, order and keyset position all become SQL, so
+   * the database reads only the rows of this page (plus one, to know whether more follow).
+   */
+  static Page<User> list(Handle h, UUID organizationId, ListQuery q) {
+    Ordering ordering = Ordering.parse(q.orderBy(), SORTS, ID, List.of(new Ordering.Key(CREATE_TIME, false)));
+    SqlFragment filter = Filters.compile(q.filter(), FILTERS, "f");
+    SqlFragment after = q.after().map(p -> ordering.after(p, "k")).orElse(SqlFragment.TRUE);
+    String sql = "select " + columns(q.fields()) + ", " + ordering.selectList()
+        + " from users where organization_id = :organizationId"
+        + (q.showDeleted() ? "" : " and delete_time is null")
+        + " and " + filter.sql() + " and " + after.sql()
+        + " order by " + ordering.orderBy() + " limit :limit";
+    List<Map.Entry<User, List<Object>>> rows = h.createQuery(sql)
+        .bind("organizationId", organizationId)
+        .bindMap(filter.params())
+        .bindMap(after.params())
+        .bind("limit", q.pageSize() + 1)
+        .map((rs, ctx) -> Map.entry(map(rs, q.fields()), ordering.positionOf(rs)))
+        .list();
+    return Page.of(rows, q.pageSize());
+  }
+
+  /** The users with these ids (in no particular order); missing ones are simply absent. */
+  static List<User> findMany(Handle h, UUID organizationId, Collection<UUID> ids, Set<String> fields) {
+    return h.createQuery("select " + columns(fields)
+            + " from users where organization_id = :organizationId and id = any(:ids)")
+        .bind("organizationId", organizationId)
+        .bindArray("ids", UUID.class, ids)
+        .map((rs, ctx) -> map(rs, fields))
+        .list();
+  }
+
+  static Optional<User> find(Handle h, UUID organizationId, UUID id, Set<String> fields) {
+    return h.createQuery("select " + columns(fields)
+            + " from users where organization_id = :organizationId and id = :id")
+        .bind("organizationId", organizationId)
+        .bind("id", id)
+        .map((rs, ctx) -> map(rs, fields))
+        .findOne();
+  }
 
   static Optional<User> find(Handle h, UUID organizationId, UUID id) {
     return h.createQuery("select " + COLUMNS
@@ -52,22 +138,24 @@ final class UserStore {
         .findOne();
   }
 
-  static Optional<User> findLiveByHandle(Handle h, UUID organizationId, String handle) {
-    return h.createQuery("select " + COLUMNS + " from users where organization_id = :organizationId"
-            + " and handle = :handle and delete_time is null")
+  static Optional<User> findLiveByHandle(Handle h, UUID organizationId, String handle,
+      Set<String> fields) {
+    return h.createQuery("select " + columns(fields) + " from users"
+            + " where organization_id = :organizationId and handle = :handle and delete_time is null")
         .bind("organizationId", organizationId)
         .bind("handle", handle)
-        .map(UserStore::map)
+        .map((rs, ctx) -> map(rs, fields))
         .findOne();
   }
 
   /** Served by the users_email_live_key index on lower(email). */
-  static Optional<User> findLiveByEmail(Handle h, UUID organizationId, String email) {
-    return h.createQuery("select " + COLUMNS + " from users where organization_id = :organizationId"
-            + " and lower(email) = lower(:email) and delete_time is null")
+  static Optional<User> findLiveByEmail(Handle h, UUID organizationId, String email,
+      Set<String> fields) {
+    return h.createQuery("select " + columns(fields) + " from users where organization_id ="
+            + " :organizationId and lower(email) = lower(:email) and delete_time is null")
         .bind("organizationId", organizationId)
         .bind("email", email)
-        .map(UserStore::map)
+        .map((rs, ctx) -> map(rs, fields))
         .findOne();
   }
 
@@ -129,17 +217,23 @@ final class UserStore {
   }
 
   private static User map(ResultSet rs, StatementContext ctx) throws SQLException {
+    return map(rs, Set.of());
+  }
+
+  /** Maps a row; fields outside {@code fields} (when not empty) were not selected and stay null. */
+  private static User map(ResultSet rs, Set<String> fields) throws SQLException {
     UUID id = rs.getObject("id", UUID.class);
+    boolean all = fields.isEmpty();
     return new User(
         rs.getObject("organization_id", UUID.class),
         id,
-        rs.getString("handle"),
-        rs.getString("email"),
-        rs.getString("display_name"),
-        UserStatus.valueOf(rs.getString("status")),
-        instant(rs, "create_time"),
-        instant(rs, "update_time"),
-        Optional.ofNullable(instant(rs, "delete_time")),
-        Etags.of(id, rs.getLong("version")));
+        all || fields.contains("handle") ? rs.getString("handle") : null,
+        all || fields.contains("email") ? rs.getString("email") : null,
+        all || fields.contains("display_name") ? rs.getString("display_name") : null,
+        all || fields.contains("status") ? UserStatus.valueOf(rs.getString("status")) : null,
+        all || fields.contains("create_time") ? instant(rs, "create_time") : null,
+        all || fields.contains("update_time") ? instant(rs, "update_time") : null,
+        Optional.ofNullable(all || fields.contains("delete_time") ? instant(rs, "delete_time") : null),
+        all || fields.contains("etag") ? Etags.of(id, rs.getLong("version")) : null);
   }
 }

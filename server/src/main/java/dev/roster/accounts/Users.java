@@ -3,10 +3,18 @@ package dev.roster.accounts;
 import dev.roster.platform.Ids;
 import dev.roster.platform.db.UniqueViolation;
 import dev.roster.platform.errors.Violations;
+import dev.roster.platform.query.ListQuery;
+import dev.roster.platform.query.Page;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.UnaryOperator;
 import org.jdbi.v3.core.Handle;
@@ -37,11 +45,7 @@ final class Users {
     }
     try {
       return jdbi.inTransaction(h -> {
-        Organization org = OrganizationStore.share(h, organizationId)
-            .orElseThrow(() -> new OrganizationNotFoundException(organizationId));
-        if (org.isDeleted()) {
-          throw new OrganizationDeletedException(organizationId);
-        }
+        requireLiveOrganization(h, organizationId);
         return UserStore.insert(h, organizationId, Ids.newId(), user, now(), requestId);
       });
     } catch (RuntimeException e) {
@@ -58,24 +62,49 @@ final class Users {
     }
   }
 
-  User get(UUID organizationId, UUID id) {
-    return jdbi.withHandle(h -> UserStore.find(h, organizationId, id))
+  User get(UUID organizationId, UUID id, Set<String> fields) {
+    return jdbi.withHandle(h -> UserStore.find(h, organizationId, id, fields))
         .orElseThrow(() -> new UserNotFoundException(organizationId, id));
   }
 
-  User lookupByHandle(UUID organizationId, String handle) {
+  Page<User> list(UUID organizationId, ListQuery query) {
+    return jdbi.withHandle(h -> {
+      if (OrganizationStore.find(h, organizationId, Set.of("delete_time")).isEmpty()) {
+        throw new OrganizationNotFoundException(organizationId);
+      }
+      return UserStore.list(h, organizationId, query);
+    });
+  }
+
+  /** The users in the order of {@code ids} (repeats included); the first missing one fails all. */
+  List<User> batchGet(UUID organizationId, List<UUID> ids, Set<String> fields) {
+    Map<UUID, User> found = new HashMap<>();
+    jdbi.withHandle(h -> UserStore.findMany(h, organizationId, new HashSet<>(ids), fields))
+        .forEach(u -> found.put(u.id(), u));
+    List<User> users = new ArrayList<>(ids.size());
+    for (UUID id : ids) {
+      User user = found.get(id);
+      if (user == null) {
+        throw new UserNotFoundException(organizationId, id);
+      }
+      users.add(user);
+    }
+    return users;
+  }
+
+  User lookupByHandle(UUID organizationId, String handle, Set<String> fields) {
     Violations v = new Violations();
     Rules.slug(v, "handle", handle);
     v.throwIfAny();
-    return jdbi.withHandle(h -> UserStore.findLiveByHandle(h, organizationId, handle))
+    return jdbi.withHandle(h -> UserStore.findLiveByHandle(h, organizationId, handle, fields))
         .orElseThrow(() -> new UserNotFoundByKeyException(organizationId, "handle", handle));
   }
 
-  User lookupByEmail(UUID organizationId, String email) {
+  User lookupByEmail(UUID organizationId, String email, Set<String> fields) {
     Violations v = new Violations();
     Rules.email(v, "email", email);
     v.throwIfAny();
-    return jdbi.withHandle(h -> UserStore.findLiveByEmail(h, organizationId, email))
+    return jdbi.withHandle(h -> UserStore.findLiveByEmail(h, organizationId, email, fields))
         .orElseThrow(() -> new UserNotFoundByKeyException(organizationId, "email", email));
   }
 
@@ -112,6 +141,15 @@ final class Users {
     });
   }
 
+  /** A user comes back only into a live organization (held until the transaction ends). */
+  private static void requireLiveOrganization(Handle h, UUID organizationId) {
+    Organization org = OrganizationStore.share(h, organizationId)
+        .orElseThrow(() -> new OrganizationNotFoundException(organizationId));
+    if (org.isDeleted()) {
+      throw new OrganizationDeletedException(organizationId);
+    }
+  }
+
   User setStatus(UUID organizationId, UUID id, UserStatus status, Optional<String> etag) {
     return change(organizationId, id, etag, current -> {
       requireLive(current);
@@ -130,6 +168,9 @@ final class Users {
       User edited = edit.apply(current);
       if (edited.equals(current)) {
         return current;
+      }
+      if (current.isDeleted() && !edited.isDeleted()) {
+        requireLiveOrganization(h, organizationId);
       }
       try {
         return UserStore.update(h, edited, now());

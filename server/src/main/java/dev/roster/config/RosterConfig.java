@@ -2,6 +2,9 @@ package dev.roster.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -24,6 +27,9 @@ import java.util.regex.Pattern;
  * @param databaseAcquireTimeout how long a call waits for a free pooled connection
  * @param healthCheckInterval how often the database is probed for the health service
  * @param shutdownGrace how long in-flight calls get to finish after SIGTERM
+ * @param pageTokenKeys base64 secrets that sign page tokens, newest first; empty means keys kept in
+ *     the database
+ * @param pageTokenTtl how long a page token stays valid
  */
 public record RosterConfig(
     int grpcPort,
@@ -37,7 +43,9 @@ public record RosterConfig(
     Duration databaseSocketTimeout,
     Duration databaseAcquireTimeout,
     Duration healthCheckInterval,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    List<String> pageTokenKeys,
+    Duration pageTokenTtl) {
 
   private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
 
@@ -57,18 +65,13 @@ public record RosterConfig(
         Path.of(r.string("ROSTER_DATA_DIR").orElse(".roster")),
         r.port("ROSTER_EMBEDDED_DATABASE_PORT", 0),
         r.positiveInt("ROSTER_DATABASE_POOL_SIZE", 10),
-        r.duration("ROSTER_DATABASE_CONNECT_TIMEOUT", Duration.ofSeconds(5)),
-        r.duration("ROSTER_DATABASE_SOCKET_TIMEOUT", Duration.ofSeconds(30)),
-        r.duration("ROSTER_DATABASE_ACQUIRE_TIMEOUT", Duration.ofSeconds(5)),
-        r.duration("ROSTER_HEALTH_CHECK_INTERVAL", Duration.ofSeconds(5)),
-        r.duration("ROSTER_SHUTDOWN_GRACE", Duration.ofSeconds(20)));
-  }
-
-  /** A copy that listens on {@code port}. */
-  public RosterConfig withGrpcPort(int port) {
-    return new RosterConfig(port, databaseUrl, databaseUser, databasePassword, dataDir,
-        embeddedDatabasePort, databasePoolSize, databaseConnectTimeout, databaseSocketTimeout,
-        databaseAcquireTimeout, healthCheckInterval, shutdownGrace);
+        r.positive("ROSTER_DATABASE_CONNECT_TIMEOUT", Duration.ofSeconds(5)),
+        r.positive("ROSTER_DATABASE_SOCKET_TIMEOUT", Duration.ofSeconds(30)),
+        r.positive("ROSTER_DATABASE_ACQUIRE_TIMEOUT", Duration.ofSeconds(5)),
+        r.positive("ROSTER_HEALTH_CHECK_INTERVAL", Duration.ofSeconds(5)),
+        r.duration("ROSTER_SHUTDOWN_GRACE", Duration.ofSeconds(20)),
+        r.secrets("ROSTER_PAGE_TOKEN_KEYS"),
+        r.positive("ROSTER_PAGE_TOKEN_TTL", Duration.ofDays(3)));
   }
 
   /** Thrown when a variable is set to something Roster cannot use. */
@@ -82,6 +85,25 @@ public record RosterConfig(
     Optional<String> string(String name) {
       String value = env.get(name);
       return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
+    }
+
+    /** Comma-separated base64 secrets of at least 32 bytes each. */
+    List<String> secrets(String name) {
+      Optional<String> value = string(name);
+      if (value.isEmpty()) {
+        return List.of();
+      }
+      List<String> secrets = Arrays.stream(value.get().split(",")).map(String::trim).toList();
+      for (String secret : secrets) {
+        try {
+          if (Base64.getDecoder().decode(secret).length < 32) {
+            throw new InvalidConfigException(name, "(hidden)", "base64 secrets of at least 32 bytes");
+          }
+        } catch (IllegalArgumentException e) {
+          throw new InvalidConfigException(name, "(hidden)", "comma-separated base64 secrets");
+        }
+      }
+      return secrets;
     }
 
     int port(String name, int fallback) {
@@ -112,6 +134,15 @@ public record RosterConfig(
       }
     }
 
+    /** A duration that must be greater than zero. */
+    Duration positive(String name, Duration fallback) {
+      Duration value = duration(name, fallback);
+      if (value.isZero()) {
+        throw new InvalidConfigException(name, env.get(name), "a duration greater than zero");
+      }
+      return value;
+    }
+
     /** Accepts {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h} or ISO-8601 ({@code PT30S}). */
     Duration duration(String name, Duration fallback) {
       Optional<String> value = string(name);
@@ -135,7 +166,8 @@ public record RosterConfig(
           throw new InvalidConfigException(name, value.get(), expected);
         }
         return parsed;
-      } catch (ArithmeticException | java.time.format.DateTimeParseException e) {
+      } catch (ArithmeticException | NumberFormatException
+          | java.time.format.DateTimeParseException e) {
         throw new InvalidConfigException(name, value.get(), expected);
       }
     }

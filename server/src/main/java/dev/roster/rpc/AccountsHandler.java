@@ -5,7 +5,14 @@ import static dev.roster.rpc.RequestFields.requestId;
 import static dev.roster.rpc.RequestFields.under;
 
 import dev.roster.accounts.Accounts;
+import dev.roster.platform.paging.PageTokens;
 import dev.roster.proto.accounts.v1.AccountsServiceGrpc;
+import dev.roster.proto.accounts.v1.BatchGetUsersRequest;
+import dev.roster.proto.accounts.v1.BatchGetUsersResponse;
+import dev.roster.proto.accounts.v1.ListOrganizationsRequest;
+import dev.roster.proto.accounts.v1.ListOrganizationsResponse;
+import dev.roster.proto.accounts.v1.ListUsersRequest;
+import dev.roster.proto.accounts.v1.ListUsersResponse;
 import dev.roster.proto.accounts.v1.CreateOrganizationRequest;
 import dev.roster.proto.accounts.v1.CreateUserRequest;
 import dev.roster.proto.accounts.v1.DeleteOrganizationRequest;
@@ -21,8 +28,11 @@ import dev.roster.proto.accounts.v1.UndeleteUserRequest;
 import dev.roster.proto.accounts.v1.UpdateOrganizationRequest;
 import dev.roster.proto.accounts.v1.UpdateUserRequest;
 import dev.roster.proto.accounts.v1.User;
+import dev.roster.platform.errors.FieldViolation;
 import dev.roster.platform.errors.InvalidArgumentException;
 import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -31,10 +41,14 @@ import java.util.UUID;
  * {@link ErrorInterceptor}.
  */
 public final class AccountsHandler extends AccountsServiceGrpc.AccountsServiceImplBase {
-  private final Accounts accounts;
+  private static final int MAX_BATCH = 1000;
 
-  public AccountsHandler(Accounts accounts) {
+  private final Accounts accounts;
+  private final Lists lists;
+
+  public AccountsHandler(Accounts accounts, PageTokens pageTokens) {
     this.accounts = accounts;
+    this.lists = new Lists(pageTokens);
   }
 
   @Override
@@ -48,7 +62,22 @@ public final class AccountsHandler extends AccountsServiceGrpc.AccountsServiceIm
   @Override
   public void getOrganization(GetOrganizationRequest request, StreamObserver<Organization> out) {
     UUID id = ResourceNames.parseOrganization("name", request.getName());
-    reply(out, AccountsMapper.toProto(accounts.getOrganization(id)));
+    var fields = ReadMasks.fields(request.getReadMask(), Organization.getDescriptor());
+    reply(out, AccountsMapper.toProto(accounts.getOrganization(id, fields)));
+  }
+
+  @Override
+  public void listOrganizations(
+      ListOrganizationsRequest request, StreamObserver<ListOrganizationsResponse> out) {
+    var binding = new Lists.Binding("ListOrganizations", "", request.getFilter(),
+        request.getOrderBy(), request.getShowDeleted());
+    var query = lists.query(binding, request.getPageSize(), request.getPageToken(),
+        request.getReadMask(), Organization.getDescriptor());
+    var page = accounts.listOrganizations(query);
+    reply(out, ListOrganizationsResponse.newBuilder()
+        .addAllOrganizations(page.items().stream().map(AccountsMapper::toProto).toList())
+        .setNextPageToken(lists.nextToken(binding, page))
+        .build());
   }
 
   @Override
@@ -89,7 +118,47 @@ public final class AccountsHandler extends AccountsServiceGrpc.AccountsServiceIm
   @Override
   public void getUser(GetUserRequest request, StreamObserver<User> out) {
     var name = ResourceNames.parseUser("name", request.getName());
-    reply(out, AccountsMapper.toProto(accounts.getUser(name.organizationId(), name.userId())));
+    var fields = ReadMasks.fields(request.getReadMask(), User.getDescriptor());
+    reply(out, AccountsMapper.toProto(
+        accounts.getUser(name.organizationId(), name.userId(), fields)));
+  }
+
+  @Override
+  public void listUsers(ListUsersRequest request, StreamObserver<ListUsersResponse> out) {
+    UUID organizationId = ResourceNames.parseOrganization("parent", request.getParent());
+    var binding = new Lists.Binding("ListUsers", request.getParent(), request.getFilter(),
+        request.getOrderBy(), request.getShowDeleted());
+    var query = lists.query(binding, request.getPageSize(), request.getPageToken(),
+        request.getReadMask(), User.getDescriptor());
+    var page = accounts.listUsers(organizationId, query);
+    reply(out, ListUsersResponse.newBuilder()
+        .addAllUsers(page.items().stream().map(AccountsMapper::toProto).toList())
+        .setNextPageToken(lists.nextToken(binding, page))
+        .build());
+  }
+
+  @Override
+  public void batchGetUsers(BatchGetUsersRequest request, StreamObserver<BatchGetUsersResponse> out) {
+    UUID organizationId = ResourceNames.parseOrganization("parent", request.getParent());
+    if (request.getNamesCount() == 0 || request.getNamesCount() > MAX_BATCH) {
+      throw InvalidArgumentException.of("names", request.getNamesCount() == 0
+          ? "FIELD_REQUIRED" : "TOO_MANY_NAMES", "must hold 1 to " + MAX_BATCH + " user names, got "
+          + request.getNamesCount());
+    }
+    List<UUID> ids = new ArrayList<>(request.getNamesCount());
+    for (int i = 0; i < request.getNamesCount(); i++) {
+      var name = ResourceNames.parseUser("names[" + i + "]", request.getNames(i));
+      if (!name.organizationId().equals(organizationId)) {
+        throw InvalidArgumentException.of("names[" + i + "]", "PARENT_MISMATCH",
+            "must be a user of " + request.getParent());
+      }
+      ids.add(name.userId());
+    }
+    var fields = ReadMasks.fields(request.getReadMask(), User.getDescriptor());
+    reply(out, BatchGetUsersResponse.newBuilder()
+        .addAllUsers(accounts.batchGetUsers(organizationId, ids, fields).stream()
+            .map(AccountsMapper::toProto).toList())
+        .build());
   }
 
   @Override
@@ -138,11 +207,13 @@ public final class AccountsHandler extends AccountsServiceGrpc.AccountsServiceIm
   @Override
   public void lookupUser(LookupUserRequest request, StreamObserver<User> out) {
     UUID organizationId = ResourceNames.parseOrganization("parent", request.getParent());
+    var fields = ReadMasks.fields(request.getReadMask(), User.getDescriptor());
     var user = switch (request.getKeyCase()) {
-      case HANDLE -> accounts.lookupUserByHandle(organizationId, request.getHandle());
-      case EMAIL -> accounts.lookupUserByEmail(organizationId, request.getEmail());
-      case KEY_NOT_SET -> throw InvalidArgumentException.of("handle", "FIELD_REQUIRED",
-          "one of handle or email is required");
+      case HANDLE -> accounts.lookupUserByHandle(organizationId, request.getHandle(), fields);
+      case EMAIL -> accounts.lookupUserByEmail(organizationId, request.getEmail(), fields);
+      case KEY_NOT_SET -> throw new InvalidArgumentException(List.of(
+          new FieldViolation("handle", "FIELD_REQUIRED", "one of handle or email is required"),
+          new FieldViolation("email", "FIELD_REQUIRED", "one of handle or email is required")));
     };
     reply(out, AccountsMapper.toProto(user));
   }

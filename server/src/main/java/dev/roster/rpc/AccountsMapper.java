@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /** Maps between the accounts context's records and the roster.accounts.v1 messages. */
 final class AccountsMapper {
@@ -20,33 +21,41 @@ final class AccountsMapper {
 
   private AccountsMapper() {}
 
+  /** Maps every field that was read; fields left out by a read mask are null and stay unset. */
   static dev.roster.proto.accounts.v1.Organization toProto(Organization org) {
     var b = dev.roster.proto.accounts.v1.Organization.newBuilder()
-        .setName(ResourceNames.organization(org.id()))
-        .setSlug(org.slug())
-        .setDisplayName(org.displayName())
-        .setCreateTime(timestamp(org.createTime()))
-        .setUpdateTime(timestamp(org.updateTime()))
-        .setEtag(org.etag());
+        .setName(ResourceNames.organization(org.id()));
+    ifSet(org.slug(), b::setSlug);
+    ifSet(org.displayName(), b::setDisplayName);
+    ifSet(org.createTime(), t -> b.setCreateTime(timestamp(t)));
+    ifSet(org.updateTime(), t -> b.setUpdateTime(timestamp(t)));
     org.deleteTime().ifPresent(t -> b.setDeleteTime(timestamp(t)));
+    ifSet(org.etag(), b::setEtag);
     return b.build();
   }
 
+  /** Maps every field that was read; fields left out by a read mask are null and stay unset. */
   static dev.roster.proto.accounts.v1.User toProto(User user) {
     var b = dev.roster.proto.accounts.v1.User.newBuilder()
-        .setName(ResourceNames.user(user.organizationId(), user.id()))
-        .setHandle(user.handle())
-        .setEmail(user.email())
-        .setDisplayName(user.displayName())
-        .setStatus(switch (user.status()) {
-          case ACTIVE -> dev.roster.proto.accounts.v1.User.Status.ACTIVE;
-          case SUSPENDED -> dev.roster.proto.accounts.v1.User.Status.SUSPENDED;
-        })
-        .setCreateTime(timestamp(user.createTime()))
-        .setUpdateTime(timestamp(user.updateTime()))
-        .setEtag(user.etag());
+        .setName(ResourceNames.user(user.organizationId(), user.id()));
+    ifSet(user.handle(), b::setHandle);
+    ifSet(user.email(), b::setEmail);
+    ifSet(user.displayName(), b::setDisplayName);
+    ifSet(user.status(), s -> b.setStatus(switch (s) {
+      case ACTIVE -> dev.roster.proto.accounts.v1.User.Status.ACTIVE;
+      case SUSPENDED -> dev.roster.proto.accounts.v1.User.Status.SUSPENDED;
+    }));
+    ifSet(user.createTime(), t -> b.setCreateTime(timestamp(t)));
+    ifSet(user.updateTime(), t -> b.setUpdateTime(timestamp(t)));
     user.deleteTime().ifPresent(t -> b.setDeleteTime(timestamp(t)));
+    ifSet(user.etag(), b::setEtag);
     return b.build();
+  }
+
+  private static <T> void ifSet(T value, Consumer<T> setter) {
+    if (value != null) {
+      setter.accept(value);
+    }
   }
 
   /** Only the fields a caller may set are read; output-only fields in the message are ignored. */

@@ -89,7 +89,7 @@ class AccountsTest {
 
     Set<UUID> ids = results.stream().map(User::id).collect(Collectors.toSet());
     assertThat(ids).hasSize(1);
-    assertThat(accounts.lookupUserByHandle(org.id(), user.handle()).id()).isIn(ids);
+    assertThat(accounts.lookupUserByHandle(org.id(), user.handle(), Set.of()).id()).isIn(ids);
   }
 
   @Test
@@ -224,6 +224,16 @@ class AccountsTest {
   }
 
   @Test
+  void undeleteUser_organizationDeleted_throwsOrganizationDeleted() {
+    Organization org = newOrg();
+    User user = newUser(org);
+    accounts.deleteOrganization(org.id(), Optional.empty(), true);
+    assertThatThrownBy(() -> accounts.undeleteUser(org.id(), user.id(), Optional.empty()))
+        .isInstanceOf(OrganizationDeletedException.class);
+    assertThat(accounts.getUser(org.id(), user.id()).isDeleted()).isTrue();
+  }
+
+  @Test
   void undeleteOrganization_slugRetaken_throwsSlugTaken() {
     Organization org = newOrg();
     accounts.deleteOrganization(org.id(), Optional.empty(), false);
@@ -236,9 +246,9 @@ class AccountsTest {
   void lookupUserByEmail_ignoresCase_andSkipsDeletedUsers() {
     Organization org = newOrg();
     User user = newUser(org);
-    assertThat(accounts.lookupUserByEmail(org.id(), user.email().toUpperCase()).id()).isEqualTo(user.id());
+    assertThat(accounts.lookupUserByEmail(org.id(), user.email().toUpperCase(), Set.of()).id()).isEqualTo(user.id());
     accounts.deleteUser(org.id(), user.id(), Optional.empty());
-    assertThatThrownBy(() -> accounts.lookupUserByEmail(org.id(), user.email()))
+    assertThatThrownBy(() -> accounts.lookupUserByEmail(org.id(), user.email(), Set.of()))
         .isInstanceOf(UserNotFoundByKeyException.class);
   }
 

@@ -35,7 +35,10 @@ public final class Database implements AutoCloseable {
       Duration socketTimeout,
       Duration acquireTimeout) {}
 
-  /** Opens the pool, waits for the database to answer, and migrates the schema to the latest version. */
+  /**
+   * Opens the pool and migrates the schema to the latest version. Fails at once if the database
+   * cannot be reached (an orchestrator restarts the process; no retry loop here).
+   */
   public static Database open(Settings settings) {
     HikariConfig config = new HikariConfig();
     config.setPoolName("roster-db");

@@ -34,9 +34,15 @@ public final class EmbeddedDatabase implements AutoCloseable {
   public static EmbeddedDatabase start(Path dataDirectory, int port) {
     try {
       Files.createDirectories(dataDirectory);
+      refuseIfAlreadyRunning(dataDirectory);
       EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
           .setDataDirectory(dataDirectory.toAbsolutePath())
           .setCleanDataDirectory(false)
+          // Roster stops it itself, after in-flight calls have drained (see RosterServer#close).
+          .setRegisterShutdownHook(false)
+          // The library's defaults favour test speed over durability; this data is meant to last.
+          .setServerConfig("fsync", "on")
+          .setServerConfig("synchronous_commit", "on")
           .setLocaleConfig("encoding", "UTF8")
           .setLocaleConfig("locale", "C.UTF-8")
           .setServerConfig("max_connections", "200")
@@ -51,6 +57,28 @@ public final class EmbeddedDatabase implements AutoCloseable {
       return new EmbeddedDatabase(postgres);
     } catch (IOException e) {
       throw new UncheckedIOException("could not start the embedded PostgreSQL in " + dataDirectory, e);
+    }
+  }
+
+  /**
+   * A JVM killed with SIGKILL leaves its PostgreSQL running on the directory; say so plainly
+   * instead of timing out on a locked data directory.
+   */
+  private static void refuseIfAlreadyRunning(Path dataDirectory) throws IOException {
+    Path pidFile = dataDirectory.resolve("postmaster.pid");
+    if (!Files.exists(pidFile)) {
+      return;
+    }
+    String firstLine = Files.readAllLines(pidFile).stream().findFirst().orElse("").trim();
+    try {
+      long pid = Long.parseLong(firstLine);
+      if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+        throw new IllegalStateException("a PostgreSQL server (pid " + pid + ") is still running on "
+            + dataDirectory.toAbsolutePath() + ", probably left by a Roster process that was killed;"
+            + " stop it (kill " + pid + ") and start again");
+      }
+    } catch (NumberFormatException e) {
+      log.warn("ignoring unreadable {}", pidFile);
     }
   }
 

@@ -1,0 +1,24 @@
+package dev.roster.platform.query;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What a caller asks of a list, already whitelisted at the edge but not yet interpreted: the
+ * context compiles {@code filter} and {@code orderBy} against its own fields.
+ *
+ * @param pageSize rows wanted, 1..1000
+ * @param filter AIP-160 filter text, empty for none
+ * @param orderBy AIP-132 order_by text, empty for the default
+ * @param showDeleted include soft-deleted rows
+ * @param after the keyset position to continue after (from a page token), empty for page 1
+ * @param fields resource fields to read (read mask); empty means all
+ */
+public record ListQuery(
+    int pageSize,
+    String filter,
+    String orderBy,
+    boolean showDeleted,
+    Optional<List<Object>> after,
+    Set<String> fields) {}

@@ -1,0 +1,61 @@
+package dev.roster.rpc;
+
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.FieldMask;
+import dev.roster.platform.errors.InvalidArgumentException;
+import dev.roster.platform.paging.PageTokens;
+import dev.roster.platform.query.ListQuery;
+import dev.roster.platform.query.Page;
+import java.util.List;
+import java.util.Optional;
+
+/** The AIP-158 request side of every list: page size, page token, and the next token. */
+final class Lists {
+  static final int DEFAULT_PAGE_SIZE = 50;
+  static final int MAX_PAGE_SIZE = 1000;
+  private static final int MAX_FILTER = 2000;
+
+  private final PageTokens tokens;
+
+  Lists(PageTokens tokens) {
+    this.tokens = tokens;
+  }
+
+  /** The parts of a list request that a page token is bound to. */
+  record Binding(String method, String parent, String filter, String orderBy, boolean showDeleted) {
+    String text() {
+      // Length-prefixed so that no choice of values can make two bindings collide.
+      StringBuilder b = new StringBuilder();
+      for (String part : List.of(method, parent, filter, orderBy, Boolean.toString(showDeleted))) {
+        b.append(part.length()).append(':').append(part).append(';');
+      }
+      return b.toString();
+    }
+  }
+
+  /** Whitelists a list request into a query, opening its page token if it has one. */
+  ListQuery query(Binding binding, int pageSize, String pageToken, FieldMask readMask,
+      Descriptor resource) {
+    if (binding.filter().length() > MAX_FILTER) {
+      throw InvalidArgumentException.of("filter", "FILTER_TOO_COMPLEX",
+          "must be at most " + MAX_FILTER + " characters long");
+    }
+    Optional<List<Object>> after = pageToken.isEmpty()
+        ? Optional.empty() : Optional.of(tokens.open(pageToken, binding.text()));
+    return new ListQuery(pageSize(pageSize), binding.filter(), binding.orderBy(),
+        binding.showDeleted(), after, ReadMasks.fields(readMask, resource));
+  }
+
+  /** The token for the page after {@code page}, or empty on the last page. */
+  String nextToken(Binding binding, Page<?> page) {
+    return page.next().map(position -> tokens.issue(binding.text(), position)).orElse("");
+  }
+
+  static int pageSize(int requested) {
+    if (requested < 0) {
+      throw InvalidArgumentException.of("page_size", "INVALID_PAGE_SIZE",
+          "must not be negative; 0 means the default of " + DEFAULT_PAGE_SIZE);
+    }
+    return requested == 0 ? DEFAULT_PAGE_SIZE : Math.min(requested, MAX_PAGE_SIZE);
+  }
+}
