@@ -106,7 +106,7 @@ final class SqlCompiler {
     String param = param(likeEscape(value.text()) + "%");
     String pattern = field.caseInsensitive() ? "lower(" + param + ")" : param;
     String like = op.equals("=") ? " LIKE " : " NOT LIKE ";
-    sql.append('(').append(column).append(like).append(pattern).append(" ESCAPE '\\')");
+    sql.append('(').append(column).append(like).append(pattern).append(" ESCAPE '!')");
   }
 
   private OffsetDateTime timestamp(FilterField field, Token value) {
@@ -132,8 +132,12 @@ final class SqlCompiler {
     return ":" + name;
   }
 
-  /** Escapes LIKE's special characters so the text matches only itself (escape character \). */
+  /**
+   * Escapes LIKE's special characters so the text matches only itself. The escape character is
+   * {@code !}, not backslash: Jdbi's SQL parser reads {@code '\'} as an escaped quote, and with two
+   * of them in one statement it swallows the named parameters in between.
+   */
   static String likeEscape(String text) {
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_");
   }
 }

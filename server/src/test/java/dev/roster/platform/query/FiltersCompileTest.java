@@ -67,22 +67,22 @@ class FiltersCompileTest {
 
   @Test
   void compile_trailingStar_isPrefixMatchWithLikeEscaping() {
-    SqlFragment fragment = compile("handle = \"a%b_c\\\\*\"");
-    assertThat(fragment.sql()).isEqualTo("(handle LIKE :f0 ESCAPE '\\')");
-    assertThat(fragment.params()).containsExactly(entry("f0", "a\\%b\\_c\\\\%"));
+    SqlFragment fragment = compile("handle = \"a%b_c!\\\\*\"");
+    assertThat(fragment.sql()).isEqualTo("(handle LIKE :f0 ESCAPE '!')");
+    assertThat(fragment.params()).containsExactly(entry("f0", "a!%b!_c!!\\%"));
   }
 
   @Test
   void compile_bareTrailingStar_isPrefixMatch() {
     SqlFragment fragment = compile("handle = ad*");
-    assertThat(fragment.sql()).isEqualTo("(handle LIKE :f0 ESCAPE '\\')");
+    assertThat(fragment.sql()).isEqualTo("(handle LIKE :f0 ESCAPE '!')");
     assertThat(fragment.params()).containsExactly(entry("f0", "ad%"));
   }
 
   @Test
   void compile_notEqualsWithStar_isNotLike() {
     SqlFragment fragment = compile("handle != 'ad*'");
-    assertThat(fragment.sql()).isEqualTo("(handle NOT LIKE :f0 ESCAPE '\\')");
+    assertThat(fragment.sql()).isEqualTo("(handle NOT LIKE :f0 ESCAPE '!')");
     assertThat(fragment.params()).containsExactly(entry("f0", "ad%"));
   }
 
@@ -109,9 +109,9 @@ class FiltersCompileTest {
     assertThat(sql("email != x")).isEqualTo("(lower(email) <> lower(:f0))");
     assertThat(sql("email >= x")).isEqualTo("(lower(email) >= lower(:f0))");
     SqlFragment prefix = compile("email = \"Ada_*\"");
-    assertThat(prefix.sql()).isEqualTo("(lower(email) LIKE lower(:f0) ESCAPE '\\')");
-    assertThat(prefix.params()).containsExactly(entry("f0", "Ada\\_%"));
-    assertThat(sql("email != Ada*")).isEqualTo("(lower(email) NOT LIKE lower(:f0) ESCAPE '\\')");
+    assertThat(prefix.sql()).isEqualTo("(lower(email) LIKE lower(:f0) ESCAPE '!')");
+    assertThat(prefix.params()).containsExactly(entry("f0", "Ada!_%"));
+    assertThat(sql("email != Ada*")).isEqualTo("(lower(email) NOT LIKE lower(:f0) ESCAPE '!')");
   }
 
   @ParameterizedTest
