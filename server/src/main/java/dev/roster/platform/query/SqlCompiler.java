@@ -3,6 +3,7 @@ package dev.roster.platform.query;
 import dev.roster.platform.query.Expr.Comparison;
 import java.time.DateTimeException;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -109,10 +110,20 @@ final class SqlCompiler {
     sql.append('(').append(column).append(like).append(pattern).append(" ESCAPE '!')");
   }
 
+  /**
+   * Parses an RFC 3339 timestamp and moves it to UTC: PostgreSQL rejects offsets beyond 15:59, and
+   * the range is that of google.protobuf.Timestamp, so every accepted value fits a timestamptz.
+   */
   private OffsetDateTime timestamp(FilterField field, Token value) {
     if (RFC_3339.matcher(value.text()).matches()) {
       try {
-        return OffsetDateTime.parse(value.text().toUpperCase(Locale.ROOT));
+        OffsetDateTime utc = OffsetDateTime.parse(value.text().toUpperCase(Locale.ROOT))
+            .withOffsetSameInstant(ZoneOffset.UTC);
+        if (utc.getYear() < 1 || utc.getYear() > 9999) {
+          throw errors.badValue("timestamp " + errors.quote(value) + " out of range for field " + field.name(),
+              value.start(), "timestamps run from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z");
+        }
+        return utc;
       } catch (DateTimeException e) {
         // a well-formed but impossible date, such as February 30: reported below
       }

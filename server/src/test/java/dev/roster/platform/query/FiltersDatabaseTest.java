@@ -2,6 +2,7 @@ package dev.roster.platform.query;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.roster.platform.errors.InvalidArgumentException;
 import dev.roster.testing.TestDatabase;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +11,7 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -68,6 +70,14 @@ class FiltersDatabaseTest {
         Arguments.of("create_time < \"2024-04-01T14:00:00+02:00\"", List.of(1, 2, 3)),
         Arguments.of("create_time > \"2024-04-01T11:59:59.999-00:00\"", List.of(4, 5, 6)),
         Arguments.of("create_time = \"2024-04-01T14:00:00+02:00\"", List.of(4)),
+        // The ends of the range, and offsets PostgreSQL itself would reject (it allows up to 15:59).
+        Arguments.of("create_time > \"0001-01-01T00:00:00Z\"", List.of(1, 2, 3, 4, 5, 6)),
+        Arguments.of("create_time < \"9999-12-31T23:59:59.999999999Z\"", List.of(1, 2, 3, 4, 5, 6)),
+        Arguments.of("create_time < \"9999-12-31T05:59:59.999999999+18:00\"", List.of(1, 2, 3, 4, 5, 6)),
+        Arguments.of("create_time >= \"2024-03-31T18:00:00-18:00\"", List.of(4, 5, 6)),
+        // Odd text PostgreSQL must accept as a parameter: a lone surrogate, an escaped emoji.
+        Arguments.of("display_name = \"\uD800\"", List.of()),
+        Arguments.of("display_name != \"\\uD83D\\uDE00*\"", List.of(1, 2, 3, 4, 5)),
         Arguments.of("state = ACTIVE", List.of(1, 3, 5, 6)),
         Arguments.of("state != ACTIVE", List.of(2, 4)),
         Arguments.of("state = ACTIVE AND handle = a* OR handle = bob", List.of(1, 3, 5, 6)),
@@ -103,5 +113,28 @@ class FiltersDatabaseTest {
         .mapTo(Integer.class)
         .list();
     assertThat(ids).containsExactlyElementsOf(expected.stream().filter(id -> id != 1).toList());
+  }
+
+  @Test
+  void everyCompiledFilter_isSqlPostgresAccepts() {
+    RandomFilters random = new RandomFilters(5432);
+    int ran = 0;
+    for (int i = 0; i < 3_000 && ran < 600; i++) {
+      String filter = i % 2 == 0 ? random.valid().text() : random.garbage();
+      SqlFragment fragment;
+      try {
+        fragment = TestSchemas.compile(filter);
+      } catch (InvalidArgumentException e) {
+        continue;
+      }
+      try {
+        handle.createQuery("select count(*) from filter_users where " + fragment.sql())
+            .bindMap(fragment.params()).mapTo(Integer.class).one();
+      } catch (RuntimeException e) {
+        throw new AssertionError("filter " + RandomFilters.javaLiteral(filter) + " -> " + fragment.sql(), e);
+      }
+      ran++;
+    }
+    assertThat(ran).isEqualTo(600);
   }
 }
