@@ -34,10 +34,12 @@ public record FilterField(
     // Sorted, so error messages that list the allowed values are stable.
     enumValues = Collections.unmodifiableSet(new TreeSet<>(enumValues));
     if ((type == FieldType.ENUM) == enumValues.isEmpty()) {
-      throw new IllegalArgumentException("filter field " + name + ": ENUM fields, and only they, have values");
+      throw new IllegalArgumentException(
+          "filter field " + name + ": ENUM fields, and only they, have values");
     }
     if (caseInsensitive && type != FieldType.STRING) {
-      throw new IllegalArgumentException("filter field " + name + ": only STRING fields can be case-insensitive");
+      throw new IllegalArgumentException(
+          "filter field " + name + ": only STRING fields can be case-insensitive");
     }
   }
 

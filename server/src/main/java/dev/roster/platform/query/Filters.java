@@ -9,10 +9,11 @@ import java.util.regex.Pattern;
  * over a resource's whitelisted fields.
  *
  * <p>Supported: comparisons {@code field OP value} with = != < <= > >=; values as bare words or
- * quoted strings (escapes \" \' \\ \n \r \t \* \\uXXXX); a trailing unescaped {@code *} on a text
- * value for a prefix match with = or !=; AND, OR, NOT, {@code -} (not), parentheses and implicit
- * AND by juxtaposition, with AIP-160 precedence: {@code a AND b OR c} is {@code a AND (b OR c)}.
- * A comparison with a NULL column is never true, negated or not.
+ * quoted strings (escapes \" \' \\ \n \r \t \* and backslash-u with four hex digits); a trailing
+ * unescaped {@code *} on a text value for a prefix match with = or != (compiled to
+ * {@code LIKE :p ESCAPE '!'}); AND, OR, NOT, {@code -} (not), parentheses and implicit AND by
+ * juxtaposition, with AIP-160 precedence: {@code a AND b OR c} is {@code a AND (b OR c)}. A
+ * comparison with a NULL column is never true, negated or not.
  *
  * <p>Errors are {@link InvalidArgumentException}s on field {@code filter} with reason
  * {@link #INVALID_FILTER}, {@link #UNKNOWN_FILTER_FIELD}, {@link #INVALID_FILTER_VALUE} or

@@ -35,7 +35,8 @@ final class Parser {
     Expr expr = parser.expression();
     Token end = parser.peek();
     if (!end.is(Kind.END)) {
-      throw parser.unexpected(end, end.is(Kind.RPAREN) ? "it closes no \"(\"" : "expected AND, OR or a comparison");
+      throw parser.unexpected(end,
+          end.is(Kind.RPAREN) ? "it closes no \"(\"" : "expected AND, OR or a comparison");
     }
     return expr;
   }
@@ -87,7 +88,8 @@ final class Parser {
     Expr inner = expression();
     Token close = peek();
     if (!close.is(Kind.RPAREN)) {
-      throw unexpected(close, "expected \")\" to close the \"(\" at position " + errors.position(open.start()));
+      throw unexpected(close,
+          "expected \")\" to close the \"(\" at position " + errors.position(open.start()));
     }
     next++;
     depth--;

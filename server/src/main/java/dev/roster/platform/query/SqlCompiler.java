@@ -70,11 +70,13 @@ final class SqlCompiler {
     Token value = c.value();
     String op = c.op().text();
     if (value.text().indexOf('\0') >= 0) {
-      throw errors.badValue("invalid value " + errors.quote(value), value.start(), "values cannot contain NUL (\\u0000)");
+      throw errors.badValue("invalid value " + errors.quote(value), value.start(),
+          "values cannot contain NUL (\\u0000)");
     }
     if (value.wildcard() && field.type() != FieldType.STRING) {
       throw errors.badValue("wildcard in " + errors.quote(value), value.start(),
-          "a trailing * (prefix match) is only allowed on text fields; field " + field.name() + " is not one");
+          "a trailing * (prefix match) is only allowed on text fields; field " + field.name()
+              + " is not one");
     }
     switch (field.type()) {
       case STRING -> string(field, op, value);
@@ -102,7 +104,8 @@ final class SqlCompiler {
     }
     if (!op.equals("=") && !op.equals("!=")) {
       throw errors.badValue("wildcard in " + errors.quote(value), value.start(),
-          "a trailing * (prefix match) only works with = or !=; escape a literal * as \\* in a quoted string");
+          "a trailing * (prefix match) only works with = or !=; "
+              + "escape a literal * as \\* in a quoted string");
     }
     String param = param(likeEscape(value.text()) + "%");
     String pattern = field.caseInsensitive() ? "lower(" + param + ")" : param;
@@ -120,8 +123,9 @@ final class SqlCompiler {
         OffsetDateTime utc = OffsetDateTime.parse(value.text().toUpperCase(Locale.ROOT))
             .withOffsetSameInstant(ZoneOffset.UTC);
         if (utc.getYear() < 1 || utc.getYear() > 9999) {
-          throw errors.badValue("timestamp " + errors.quote(value) + " out of range for field " + field.name(),
-              value.start(), "timestamps run from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z");
+          throw errors.badValue(
+              "timestamp " + errors.quote(value) + " out of range for field " + field.name(), value.start(),
+              "timestamps run from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z");
         }
         return utc;
       } catch (DateTimeException e) {
@@ -133,7 +137,8 @@ final class SqlCompiler {
   }
 
   private void emit(String left, String op, String right) {
-    sql.append('(').append(left).append(' ').append(op.equals("!=") ? "<>" : op).append(' ').append(right).append(')');
+    String sqlOp = op.equals("!=") ? "<>" : op;
+    sql.append('(').append(left).append(' ').append(sqlOp).append(' ').append(right).append(')');
   }
 
   /** Binds a value; returns its placeholder. */
