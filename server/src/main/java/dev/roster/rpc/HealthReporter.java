@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +29,7 @@ public final class HealthReporter implements AutoCloseable {
     t.setDaemon(true);
     return t;
   });
+  private final AtomicBoolean shutDown = new AtomicBoolean();
   private volatile ServingStatus current = ServingStatus.NOT_SERVING;
 
   /** Probes {@code databaseUp} now and then every {@code interval}. */
@@ -42,10 +44,12 @@ public final class HealthReporter implements AutoCloseable {
     return manager.getHealthService();
   }
 
-  /** Reports NOT_SERVING from now on, whatever the database says. */
+  /** Reports NOT_SERVING from now on, whatever the database says. Safe to call more than once. */
   public void enterShutdown() {
-    probe.shutdownNow();
-    manager.enterTerminalState();
+    if (shutDown.compareAndSet(false, true)) {
+      probe.shutdownNow();
+      manager.enterTerminalState();
+    }
   }
 
   private void check(BooleanSupplier databaseUp) {
