@@ -30,6 +30,10 @@ import java.util.regex.Pattern;
  * @param pageTokenKeys base64 secrets that sign page tokens, newest first; empty means keys kept in
  *     the database
  * @param pageTokenTtl how long a page token stays valid
+ * @param limits what one caller or connection may cost the server
+ * @param tls certificate and key for TLS on the gRPC port (and a client CA for mTLS); empty for
+ *     plaintext
+ * @param security authentication and rate-limit settings
  */
 public record RosterConfig(
     int grpcPort,
@@ -45,7 +49,76 @@ public record RosterConfig(
     Duration healthCheckInterval,
     Duration shutdownGrace,
     List<String> pageTokenKeys,
-    Duration pageTokenTtl) {
+    Duration pageTokenTtl,
+    Limits limits,
+    Optional<Tls> tls,
+    Security security) {
+
+  /**
+   * Hard limits of the gRPC transport; see README's configuration table for each variable.
+   *
+   * @param maxMessageBytes largest inbound message
+   * @param maxMetadataBytes largest inbound header block
+   * @param maxConcurrentCallsPerConnection streams one connection may have open at once
+   * @param handshakeTimeout time a new connection gets to finish its (TLS and HTTP/2) handshake
+   * @param keepAliveTime idle time after which the server pings a client
+   * @param keepAliveTimeout time a ping may go unanswered before the connection is closed
+   * @param permitKeepAliveTime the most frequent client pings tolerated; more is a ping flood
+   * @param maxConnectionIdle idle time after which a connection is closed
+   * @param maxConnectionAge age after which a connection is gracefully closed, so clients reconnect
+   *     and spread over new replicas
+   * @param maxConnectionAgeGrace time in-flight calls get after maxConnectionAge
+   * @param maxRstPerWindow RST_STREAM frames a connection may send per {@code rstWindow}
+   * @param rstWindow the window for {@code maxRstPerWindow}
+   * @param defaultDeadline deadline applied to calls that arrive without one
+   */
+  public record Limits(
+      int maxMessageBytes,
+      int maxMetadataBytes,
+      int maxConcurrentCallsPerConnection,
+      Duration handshakeTimeout,
+      Duration keepAliveTime,
+      Duration keepAliveTimeout,
+      Duration permitKeepAliveTime,
+      Duration maxConnectionIdle,
+      Duration maxConnectionAge,
+      Duration maxConnectionAgeGrace,
+      int maxRstPerWindow,
+      Duration rstWindow,
+      Duration defaultDeadline) {}
+
+  /**
+   * TLS for the gRPC port.
+   *
+   * @param certFile PEM certificate chain of the server
+   * @param keyFile PEM private key (PKCS#8) of the server
+   * @param clientCaFile PEM CA certificates that client certificates must chain to; when present,
+   *     every client must present one (mTLS)
+   */
+  public record Tls(Path certFile, Path keyFile, Optional<Path> clientCaFile) {}
+
+  /**
+   * Authentication and rate limits.
+   *
+   * @param bootstrapAdminKey a platform-admin API key secret that is made sure to exist at start
+   * @param authCacheTtl how long a verified key is trusted without asking the database again; it
+   *     bounds how long a revoked key keeps working on a replica
+   * @param rateLimitPerSecond default sustained requests per second per API key
+   * @param rateLimitBurst default burst size per API key
+   */
+  public record Security(
+      Optional<String> bootstrapAdminKey,
+      Duration authCacheTtl,
+      int rateLimitPerSecond,
+      int rateLimitBurst) {
+
+    @Override
+    public String toString() {
+      return "Security[bootstrapAdminKey=" + (bootstrapAdminKey.isPresent() ? "(set)" : "(none)")
+          + ", authCacheTtl=" + authCacheTtl + ", rateLimitPerSecond=" + rateLimitPerSecond
+          + ", rateLimitBurst=" + rateLimitBurst + "]";
+    }
+  }
 
   private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
 
@@ -71,7 +144,27 @@ public record RosterConfig(
         r.positive("ROSTER_HEALTH_CHECK_INTERVAL", Duration.ofSeconds(5)),
         r.duration("ROSTER_SHUTDOWN_GRACE", Duration.ofSeconds(20)),
         r.secrets("ROSTER_PAGE_TOKEN_KEYS"),
-        r.positive("ROSTER_PAGE_TOKEN_TTL", Duration.ofDays(3)));
+        r.positive("ROSTER_PAGE_TOKEN_TTL", Duration.ofDays(3)),
+        new Limits(
+            r.positiveInt("ROSTER_MAX_MESSAGE_BYTES", 1 << 20),
+            r.positiveInt("ROSTER_MAX_METADATA_BYTES", 16 << 10),
+            r.positiveInt("ROSTER_MAX_CONCURRENT_CALLS_PER_CONNECTION", 100),
+            r.positive("ROSTER_HANDSHAKE_TIMEOUT", Duration.ofSeconds(10)),
+            r.positive("ROSTER_KEEPALIVE_TIME", Duration.ofMinutes(1)),
+            r.positive("ROSTER_KEEPALIVE_TIMEOUT", Duration.ofSeconds(20)),
+            r.positive("ROSTER_PERMIT_KEEPALIVE_TIME", Duration.ofSeconds(20)),
+            r.positive("ROSTER_MAX_CONNECTION_IDLE", Duration.ofMinutes(5)),
+            r.positive("ROSTER_MAX_CONNECTION_AGE", Duration.ofMinutes(30)),
+            r.positive("ROSTER_MAX_CONNECTION_AGE_GRACE", Duration.ofSeconds(30)),
+            r.positiveInt("ROSTER_MAX_RST_PER_WINDOW", 200),
+            r.positive("ROSTER_RST_WINDOW", Duration.ofSeconds(10)),
+            r.positive("ROSTER_DEFAULT_DEADLINE", Duration.ofSeconds(10))),
+        r.tls(),
+        new Security(
+            r.bootstrapKey("ROSTER_BOOTSTRAP_ADMIN_KEY"),
+            r.positive("ROSTER_AUTH_CACHE_TTL", Duration.ofSeconds(5)),
+            r.positiveInt("ROSTER_RATE_LIMIT_PER_SECOND", 50),
+            r.positiveInt("ROSTER_RATE_LIMIT_BURST", 100)));
   }
 
   /** Thrown when a variable is set to something Roster cannot use. */
@@ -85,6 +178,40 @@ public record RosterConfig(
     Optional<String> string(String name) {
       String value = env.get(name);
       return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
+    }
+
+    /** A bootstrap API key secret: at least 32 printable ASCII characters, no spaces. */
+    Optional<String> bootstrapKey(String name) {
+      Optional<String> value = string(name);
+      if (value.isPresent() && !value.get().matches("[\\x21-\\x7e]{32,256}")) {
+        throw new InvalidConfigException(name, "(hidden)",
+            "32 to 256 printable ASCII characters without spaces");
+      }
+      return value;
+    }
+
+    /** TLS files: certificate and key together, client CA only with them; files must exist. */
+    Optional<Tls> tls() {
+      Optional<Path> cert = file("ROSTER_TLS_CERT_FILE");
+      Optional<Path> key = file("ROSTER_TLS_KEY_FILE");
+      Optional<Path> clientCa = file("ROSTER_TLS_CLIENT_CA_FILE");
+      if (cert.isPresent() != key.isPresent()) {
+        throw new InvalidConfigException(cert.isPresent() ? "ROSTER_TLS_KEY_FILE" : "ROSTER_TLS_CERT_FILE",
+            "(unset)", "both ROSTER_TLS_CERT_FILE and ROSTER_TLS_KEY_FILE, or neither");
+      }
+      if (clientCa.isPresent() && cert.isEmpty()) {
+        throw new InvalidConfigException("ROSTER_TLS_CLIENT_CA_FILE", clientCa.get().toString(),
+            "only together with ROSTER_TLS_CERT_FILE and ROSTER_TLS_KEY_FILE");
+      }
+      return cert.map(c -> new Tls(c, key.get(), clientCa));
+    }
+
+    private Optional<Path> file(String name) {
+      Optional<String> value = string(name);
+      if (value.isPresent() && !java.nio.file.Files.isReadable(Path.of(value.get()))) {
+        throw new InvalidConfigException(name, value.get(), "a readable file");
+      }
+      return value.map(Path::of);
     }
 
     /** Comma-separated base64 secrets of at least 32 bytes each. */
