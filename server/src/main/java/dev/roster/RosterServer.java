@@ -1,5 +1,7 @@
 package dev.roster;
 
+import dev.roster.access.Access;
+import dev.roster.access.RateLimit;
 import dev.roster.accounts.Accounts;
 import dev.roster.config.RosterConfig;
 import dev.roster.platform.db.Database;
@@ -7,10 +9,15 @@ import dev.roster.platform.db.EmbeddedDatabase;
 import dev.roster.platform.paging.PageTokens;
 import dev.roster.platform.paging.SigningKeys;
 import dev.roster.rpc.AccountsHandler;
+import dev.roster.rpc.ApiKeysHandler;
+import dev.roster.rpc.AuthInterceptor;
+import dev.roster.rpc.DeadlineInterceptor;
+import dev.roster.rpc.RateLimiter;
 import dev.roster.rpc.CompressionInterceptor;
 import dev.roster.rpc.ErrorInterceptor;
 import dev.roster.rpc.HealthReporter;
 import io.grpc.Server;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionService;
@@ -33,66 +40,98 @@ public final class RosterServer implements AutoCloseable {
 
   private final Server server;
   private final HealthReporter health;
-  private final Database database;
-  private final EmbeddedDatabase embedded;
+  private final Storage storage;
   private final Duration grace;
 
-  private RosterServer(Server server, HealthReporter health, Database database,
-      EmbeddedDatabase embedded, Duration grace) {
+  private RosterServer(Server server, HealthReporter health, Storage storage, Duration grace) {
     this.server = server;
     this.health = health;
-    this.database = database;
-    this.embedded = embedded;
+    this.storage = storage;
     this.grace = grace;
+  }
+
+  /** The database a process works on: external, or embedded and started by us. */
+  public record Storage(Database database, EmbeddedDatabase embedded) implements AutoCloseable {
+    /** Connects to (or starts) the configured database and migrates it. */
+    public static Storage open(RosterConfig config) {
+      EmbeddedDatabase embedded = null;
+      try {
+        String url;
+        String user;
+        String password;
+        if (config.databaseUrl().isPresent()) {
+          url = config.databaseUrl().get();
+          user = config.databaseUser();
+          password = config.databasePassword();
+        } else {
+          embedded = EmbeddedDatabase.start(config.dataDir().resolve("postgres"),
+              config.embeddedDatabasePort());
+          url = embedded.jdbcUrl();
+          user = embedded.user();
+          password = "";
+        }
+        return new Storage(Database.open(new Database.Settings(url, user, password,
+            config.databasePoolSize(), config.databaseConnectTimeout(),
+            config.databaseSocketTimeout(), config.databaseAcquireTimeout())), embedded);
+      } catch (RuntimeException e) {
+        if (embedded != null) {
+          embedded.close();
+        }
+        throw e;
+      }
+    }
+
+    @Override
+    public void close() {
+      database.close();
+      if (embedded != null) {
+        embedded.close();
+      }
+    }
   }
 
   /** Starts everything described by {@code config}; the returned server is already listening. */
   public static RosterServer start(RosterConfig config) {
-    EmbeddedDatabase embedded = null;
-    Database database = null;
+    Storage storage = Storage.open(config);
     HealthReporter health = null;
     try {
-      String url;
-      String user;
-      String password;
-      if (config.databaseUrl().isPresent()) {
-        url = config.databaseUrl().get();
-        user = config.databaseUser();
-        password = config.databasePassword();
-      } else {
-        embedded = EmbeddedDatabase.start(config.dataDir().resolve("postgres"),
-            config.embeddedDatabasePort());
-        url = embedded.jdbcUrl();
-        user = embedded.user();
-        password = "";
-      }
-      database = Database.open(new Database.Settings(url, user, password,
-          config.databasePoolSize(), config.databaseConnectTimeout(),
-          config.databaseSocketTimeout(), config.databaseAcquireTimeout()));
-      Database db = database;
+      Database db = storage.database();
+      Database database = db;
       health = new HealthReporter(
           () -> db.ping(config.databaseConnectTimeout()), config.healthCheckInterval());
       Accounts accounts = new Accounts(database.jdbi(), Clock.systemUTC());
+      Access access = new Access(database.jdbi(), accounts, Clock.systemUTC(),
+          config.security().authCacheTtl());
+      config.security().bootstrapAdminKey().ifPresent(access::ensureBootstrapAdminKey);
       SigningKeys keys = config.pageTokenKeys().isEmpty()
           ? SigningKeys.fromDatabase(database.jdbi(), Clock.systemUTC())
           : SigningKeys.fromConfig(config.pageTokenKeys());
       PageTokens pageTokens = new PageTokens(keys, Clock.systemUTC(), config.pageTokenTtl());
 
+      // Listed innermost first: compression, then error translation, then deadlines, then auth.
+      ServerInterceptor[] interceptors = {
+          new AuthInterceptor(access, new RateLimiter(new RateLimit(
+              config.security().rateLimitPerSecond(), config.security().rateLimitBurst()))),
+          new DeadlineInterceptor(config.limits().defaultDeadline()),
+          new ErrorInterceptor(),
+          new CompressionInterceptor()};
       Server server = NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcPort()))
           .addService(ServerInterceptors.intercept(new AccountsHandler(accounts, pageTokens),
-              new ErrorInterceptor(), new CompressionInterceptor()))
+              interceptors))
+          .addService(ServerInterceptors.intercept(new ApiKeysHandler(access, pageTokens),
+              interceptors))
           .addService(health.service())
           .addService(ProtoReflectionServiceV1.newInstance())
           .addService(ProtoReflectionService.newInstance())
           .build()
           .start();
       log.info("Roster listening for gRPC on port {}", server.getPort());
-      return new RosterServer(server, health, database, embedded, config.shutdownGrace());
+      return new RosterServer(server, health, storage, config.shutdownGrace());
     } catch (IOException e) {
-      closeQuietly(health, database, embedded);
+      closeQuietly(health, storage);
       throw new UncheckedIOException("could not listen on port " + config.grpcPort(), e);
     } catch (RuntimeException e) {
-      closeQuietly(health, database, embedded);
+      closeQuietly(health, storage);
       throw e;
     }
   }
@@ -126,34 +165,14 @@ public final class RosterServer implements AutoCloseable {
       server.shutdownNow();
       Thread.currentThread().interrupt();
     }
-    closeQuietly(health, database, embedded);
+    closeQuietly(health, storage);
     log.info("stopped");
   }
 
-  private static void closeQuietly(HealthReporter health, Database database,
-      EmbeddedDatabase embedded) {
+  private static void closeQuietly(HealthReporter health, Storage storage) {
     if (health != null) {
       health.close();
     }
-    if (database != null) {
-      database.close();
-    }
-    if (embedded != null) {
-      embedded.close();
-    }
-  }
-
-  public static void main(String[] args) throws InterruptedException {
-    RosterConfig config;
-    try {
-      config = RosterConfig.fromEnvironment();
-    } catch (RosterConfig.InvalidConfigException e) {
-      System.err.println("roster: " + e.getMessage());
-      System.exit(2);
-      return;
-    }
-    RosterServer server = start(config);
-    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "roster-shutdown"));
-    server.awaitTermination();
+    storage.close();
   }
 }

@@ -34,7 +34,7 @@ class ArchitectureTest {
 
   @Test
   void contexts_neverSeeGrpcOrProto() {
-    ArchRule rule = noClasses().that().resideInAnyPackage("dev.roster.accounts..")
+    ArchRule rule = noClasses().that().resideInAnyPackage("dev.roster.accounts..", "dev.roster.access..")
         .should().dependOnClassesThat().resideInAnyPackage(
             "io.grpc..", "com.google.protobuf..", "com.google.rpc..", "dev.roster.proto..",
             "dev.roster.rpc..")
@@ -46,25 +46,36 @@ class ArchitectureTest {
   void platform_hasNoBusinessRules() {
     ArchRule rule = noClasses().that().resideInAPackage("dev.roster.platform..")
         .should().dependOnClassesThat().resideInAnyPackage(
-            "dev.roster.accounts..", "dev.roster.rpc..", "io.grpc..", "dev.roster.proto..");
+            "dev.roster.accounts..", "dev.roster.access..", "dev.roster.rpc..", "io.grpc..",
+            "dev.roster.proto..");
     rule.check(classes);
   }
 
   @Test
   void contextInternals_stayPackagePrivate() {
-    ArchRule rule = classes().that().resideInAPackage("dev.roster.accounts..")
+    ArchRule rule = classes().that().resideInAnyPackage("dev.roster.accounts..", "dev.roster.access..")
         .and().areNotAssignableTo(RuntimeException.class)
         .and().areNotRecords()
         .and().areNotEnums()
         .and().doNotHaveSimpleName("Accounts")
+        .and().doNotHaveSimpleName("Access")
         .should().notHaveModifier(JavaModifier.PUBLIC)
         .because("a context's public face is its facade, records and exceptions");
     rule.check(classes);
   }
 
   @Test
+  void accessContext_usesAccountsOnlyThroughItsFacade() {
+    ArchRule rule = noClasses().that().resideInAPackage("dev.roster.access..")
+        .should().dependOnClassesThat().haveSimpleNameEndingWith("Store")
+        .andShould().dependOnClassesThat().haveSimpleName("Organizations")
+        .andShould().dependOnClassesThat().haveSimpleName("Users");
+    rule.check(classes);
+  }
+
+  @Test
   void contextSql_isOnlyReachedThroughTheFacade() {
-    ArchRule rule = noClasses().that().resideOutsideOfPackage("dev.roster.accounts..")
+    ArchRule rule = noClasses().that().resideOutsideOfPackages("dev.roster.accounts..", "dev.roster.access..")
         .should().dependOnClassesThat().haveSimpleNameEndingWith("Store")
         .andShould().dependOnClassesThat().resideInAPackage("dev.roster.accounts.internal..");
     rule.check(classes);

@@ -7,6 +7,7 @@ import dev.roster.proto.accounts.v1.AccountsServiceGrpc;
 import dev.roster.proto.accounts.v1.CreateOrganizationRequest;
 import dev.roster.proto.accounts.v1.GetOrganizationRequest;
 import dev.roster.proto.accounts.v1.Organization;
+import dev.roster.testing.TestServer;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.nio.file.Path;
@@ -22,7 +23,8 @@ class RestartTest {
   @Test
   void embeddedDatabase_restart_keepsData() throws Exception {
     RosterConfig config = RosterConfig.from(Map.of(
-        "ROSTER_GRPC_PORT", "0", "ROSTER_DATA_DIR", dataDir.toString()));
+        "ROSTER_GRPC_PORT", "0", "ROSTER_DATA_DIR", dataDir.toString(),
+        "ROSTER_BOOTSTRAP_ADMIN_KEY", TestServer.ADMIN_KEY));
 
     Organization created;
     try (RosterServer first = RosterServer.start(config)) {
@@ -42,7 +44,9 @@ class RestartTest {
     ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.port())
         .usePlaintext().build();
     try {
-      return rpc.apply(AccountsServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS));
+      return rpc.apply(AccountsServiceGrpc.newBlockingStub(channel)
+          .withCallCredentials(TestServer.bearer(TestServer.ADMIN_KEY))
+          .withDeadlineAfter(30, TimeUnit.SECONDS));
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }

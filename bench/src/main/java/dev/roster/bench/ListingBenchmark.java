@@ -78,13 +78,25 @@ public final class ListingBenchmark implements Callable<Integer> {
       embedded = EmbeddedDatabase.start(dataDir.resolve("postgres"), 0);
       url = embedded.jdbcUrl();
     }
+    String adminKey = "bench-admin-" + UUID.randomUUID();
     RosterServer server = RosterServer.start(RosterConfig.from(Map.of(
         "ROSTER_GRPC_PORT", "0", "ROSTER_DATABASE_URL", url, "ROSTER_DATABASE_USER", databaseUser,
-        "ROSTER_DATABASE_PASSWORD", databasePassword)));
+        "ROSTER_DATABASE_PASSWORD", databasePassword, "ROSTER_BOOTSTRAP_ADMIN_KEY", adminKey,
+        "ROSTER_RATE_LIMIT_PER_SECOND", "1000000", "ROSTER_RATE_LIMIT_BURST", "1000000")));
     ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.port())
         .usePlaintext().maxInboundMessageSize(64 << 20).build();
     try (Connection db = DriverManager.getConnection(url, databaseUser, databasePassword)) {
-      AccountsServiceBlockingStub rpc = AccountsServiceGrpc.newBlockingStub(channel);
+      AccountsServiceBlockingStub rpc = AccountsServiceGrpc.newBlockingStub(channel)
+          .withCallCredentials(new io.grpc.CallCredentials() {
+            @Override
+            public void applyRequestMetadata(RequestInfo info, java.util.concurrent.Executor executor,
+                MetadataApplier applier) {
+              io.grpc.Metadata headers = new io.grpc.Metadata();
+              headers.put(io.grpc.Metadata.Key.of("authorization",
+                  io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + adminKey);
+              applier.apply(headers);
+            }
+          });
       Organization org = rpc.createOrganization(CreateOrganizationRequest.newBuilder()
           .setOrganization(Organization.newBuilder().setSlug("bench-" + System.currentTimeMillis()))
           .build());

@@ -4,6 +4,7 @@ import static dev.roster.rpc.RequestFields.etag;
 import static dev.roster.rpc.RequestFields.requestId;
 import static dev.roster.rpc.RequestFields.under;
 
+import dev.roster.access.Scope;
 import dev.roster.accounts.Accounts;
 import dev.roster.platform.paging.PageTokens;
 import dev.roster.proto.accounts.v1.AccountsServiceGrpc;
@@ -36,8 +37,9 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * roster.accounts.v1.AccountsService. Each method whitelists the request into context arguments,
- * makes one call to {@link Accounts}, and maps the result; errors propagate to
+ * roster.accounts.v1.AccountsService. Each method parses the names it is given, checks the caller's
+ * permission on them before anything is read (AIP-211), whitelists the request into context
+ * arguments, makes one call to {@link Accounts}, and maps the result; errors propagate to
  * {@link ErrorInterceptor}.
  */
 public final class AccountsHandler extends AccountsServiceGrpc.AccountsServiceImplBase {
@@ -53,6 +55,7 @@ public final class AccountsHandler extends AccountsServiceGrpc.AccountsServiceIm
 
   @Override
   public void createOrganization(CreateOrganizationRequest request, StreamObserver<Organization> out) {
+    Callers.requireAdmin();
     var requestId = requestId(request.getRequestId());
     var org = AccountsMapper.newOrganization(request.getOrganization());
     reply(out, AccountsMapper.toProto(
@@ -62,6 +65,7 @@ public final class AccountsHandler extends AccountsServiceGrpc.AccountsServiceIm
   @Override
   public void getOrganization(GetOrganizationRequest request, StreamObserver<Organization> out) {
     UUID id = ResourceNames.parseOrganization("name", request.getName());
+    Callers.require(id, Scope.ACCOUNTS_READ);
     var fields = ReadMasks.fields(request.getReadMask(), Organization.getDescriptor());
     reply(out, AccountsMapper.toProto(accounts.getOrganization(id, fields)));
   }
@@ -69,6 +73,7 @@ public final class AccountsHandler extends AccountsServiceGrpc.AccountsServiceIm
   @Override
   public void listOrganizations(
       ListOrganizationsRequest request, StreamObserver<ListOrganizationsResponse> out) {
+    Callers.requireAdmin();
     var binding = new Lists.Binding("ListOrganizations", "", request.getFilter(),
         request.getOrderBy(), request.getShowDeleted());
     var query = lists.query(binding, request.getPageSize(), request.getPageToken(),
@@ -84,6 +89,7 @@ public final class AccountsHandler extends AccountsServiceGrpc.AccountsServiceIm
   public void updateOrganization(UpdateOrganizationRequest request, StreamObserver<Organization> out) {
     var org = request.getOrganization();
     UUID id = ResourceNames.parseOrganization("organization.name", org.getName());
+    Callers.require(id, Scope.ACCOUNTS_WRITE);
     var changes = AccountsMapper.organizationChanges(org,
         request.hasUpdateMask() ? request.getUpdateMask() : null);
     var etag = etag("organization.etag", org.getEtag());
@@ -93,6 +99,7 @@ public final class AccountsHandler extends AccountsServiceGrpc.AccountsServiceIm
 
   @Override
   public void deleteOrganization(DeleteOrganizationRequest request, StreamObserver<Organization> out) {
+    Callers.requireAdmin();
     UUID id = ResourceNames.parseOrganization("name", request.getName());
     var etag = etag("etag", request.getEtag());
     reply(out, AccountsMapper.toProto(accounts.deleteOrganization(id, etag, request.getForce())));
@@ -101,6 +108,7 @@ public final class AccountsHandler extends AccountsServiceGrpc.AccountsServiceIm
   @Override
   public void undeleteOrganization(
       UndeleteOrganizationRequest request, StreamObserver<Organization> out) {
+    Callers.requireAdmin();
     UUID id = ResourceNames.parseOrganization("name", request.getName());
     var etag = etag("etag", request.getEtag());
     reply(out, AccountsMapper.toProto(accounts.undeleteOrganization(id, etag)));
@@ -109,6 +117,7 @@ public final class AccountsHandler extends AccountsServiceGrpc.AccountsServiceIm
   @Override
   public void createUser(CreateUserRequest request, StreamObserver<User> out) {
     UUID organizationId = ResourceNames.parseOrganization("parent", request.getParent());
+    Callers.require(organizationId, Scope.ACCOUNTS_WRITE);
     var requestId = requestId(request.getRequestId());
     var user = AccountsMapper.newUser(request.getUser());
     reply(out, AccountsMapper.toProto(
@@ -118,6 +127,7 @@ public final class AccountsHandler extends AccountsServiceGrpc.AccountsServiceIm
   @Override
   public void getUser(GetUserRequest request, StreamObserver<User> out) {
     var name = ResourceNames.parseUser("name", request.getName());
+    Callers.require(name.organizationId(), Scope.ACCOUNTS_READ);
     var fields = ReadMasks.fields(request.getReadMask(), User.getDescriptor());
     reply(out, AccountsMapper.toProto(
         accounts.getUser(name.organizationId(), name.userId(), fields)));
@@ -126,6 +136,7 @@ public final class AccountsHandler extends AccountsServiceGrpc.AccountsServiceIm
   @Override
   public void listUsers(ListUsersRequest request, StreamObserver<ListUsersResponse> out) {
     UUID organizationId = ResourceNames.parseOrganization("parent", request.getParent());
+    Callers.require(organizationId, Scope.ACCOUNTS_READ);
     var binding = new Lists.Binding("ListUsers", request.getParent(), request.getFilter(),
         request.getOrderBy(), request.getShowDeleted());
     var query = lists.query(binding, request.getPageSize(), request.getPageToken(),
@@ -140,6 +151,7 @@ public final class AccountsHandler extends AccountsServiceGrpc.AccountsServiceIm
   @Override
   public void batchGetUsers(BatchGetUsersRequest request, StreamObserver<BatchGetUsersResponse> out) {
     UUID organizationId = ResourceNames.parseOrganization("parent", request.getParent());
+    Callers.require(organizationId, Scope.ACCOUNTS_READ);
     if (request.getNamesCount() == 0 || request.getNamesCount() > MAX_BATCH) {
       throw InvalidArgumentException.of("names", request.getNamesCount() == 0
           ? "FIELD_REQUIRED" : "TOO_MANY_NAMES", "must hold 1 to " + MAX_BATCH + " user names, got "
@@ -165,6 +177,7 @@ public final class AccountsHandler extends AccountsServiceGrpc.AccountsServiceIm
   public void updateUser(UpdateUserRequest request, StreamObserver<User> out) {
     var user = request.getUser();
     var name = ResourceNames.parseUser("user.name", user.getName());
+    Callers.require(name.organizationId(), Scope.ACCOUNTS_WRITE);
     var changes = AccountsMapper.userChanges(user,
         request.hasUpdateMask() ? request.getUpdateMask() : null);
     var etag = etag("user.etag", user.getEtag());
@@ -175,6 +188,7 @@ public final class AccountsHandler extends AccountsServiceGrpc.AccountsServiceIm
   @Override
   public void deleteUser(DeleteUserRequest request, StreamObserver<User> out) {
     var name = ResourceNames.parseUser("name", request.getName());
+    Callers.require(name.organizationId(), Scope.ACCOUNTS_WRITE);
     var etag = etag("etag", request.getEtag());
     reply(out, AccountsMapper.toProto(
         accounts.deleteUser(name.organizationId(), name.userId(), etag)));
@@ -183,6 +197,7 @@ public final class AccountsHandler extends AccountsServiceGrpc.AccountsServiceIm
   @Override
   public void undeleteUser(UndeleteUserRequest request, StreamObserver<User> out) {
     var name = ResourceNames.parseUser("name", request.getName());
+    Callers.require(name.organizationId(), Scope.ACCOUNTS_WRITE);
     var etag = etag("etag", request.getEtag());
     reply(out, AccountsMapper.toProto(
         accounts.undeleteUser(name.organizationId(), name.userId(), etag)));
@@ -191,6 +206,7 @@ public final class AccountsHandler extends AccountsServiceGrpc.AccountsServiceIm
   @Override
   public void suspendUser(SuspendUserRequest request, StreamObserver<User> out) {
     var name = ResourceNames.parseUser("name", request.getName());
+    Callers.require(name.organizationId(), Scope.ACCOUNTS_WRITE);
     var etag = etag("etag", request.getEtag());
     reply(out, AccountsMapper.toProto(
         accounts.suspendUser(name.organizationId(), name.userId(), etag)));
@@ -199,6 +215,7 @@ public final class AccountsHandler extends AccountsServiceGrpc.AccountsServiceIm
   @Override
   public void reactivateUser(ReactivateUserRequest request, StreamObserver<User> out) {
     var name = ResourceNames.parseUser("name", request.getName());
+    Callers.require(name.organizationId(), Scope.ACCOUNTS_WRITE);
     var etag = etag("etag", request.getEtag());
     reply(out, AccountsMapper.toProto(
         accounts.reactivateUser(name.organizationId(), name.userId(), etag)));
@@ -207,6 +224,7 @@ public final class AccountsHandler extends AccountsServiceGrpc.AccountsServiceIm
   @Override
   public void lookupUser(LookupUserRequest request, StreamObserver<User> out) {
     UUID organizationId = ResourceNames.parseOrganization("parent", request.getParent());
+    Callers.require(organizationId, Scope.ACCOUNTS_READ);
     var fields = ReadMasks.fields(request.getReadMask(), User.getDescriptor());
     var user = switch (request.getKeyCase()) {
       case HANDLE -> accounts.lookupUserByHandle(organizationId, request.getHandle(), fields);

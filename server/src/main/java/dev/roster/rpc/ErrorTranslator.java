@@ -6,7 +6,12 @@ import com.google.rpc.Code;
 import com.google.rpc.ErrorInfo;
 import com.google.rpc.Status;
 import dev.roster.platform.db.DatabaseFailures;
+import com.google.rpc.RetryInfo;
 import dev.roster.platform.errors.AbortedException;
+import dev.roster.platform.errors.DeadlineExceededException;
+import dev.roster.platform.errors.PermissionDeniedException;
+import dev.roster.platform.errors.ResourceExhaustedException;
+import dev.roster.platform.errors.UnauthenticatedException;
 import dev.roster.platform.errors.AlreadyExistsException;
 import dev.roster.platform.errors.FailedPreconditionException;
 import dev.roster.platform.errors.FieldViolation;
@@ -15,6 +20,7 @@ import dev.roster.platform.errors.NotFoundException;
 import dev.roster.platform.errors.RosterException;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -38,6 +44,10 @@ final class ErrorTranslator {
     }
     if (failure instanceof RosterException e) {
       return fromRule(e);
+    }
+    if (DatabaseFailures.isCancelled(failure)) {
+      return build(Code.DEADLINE_EXCEEDED, "the call ran out of time; its database work was"
+          + " cancelled", errorInfo("DEADLINE_EXCEEDED", Map.of()));
     }
     if (DatabaseFailures.isUnreachable(failure)) {
       log.warn("{} failed: database unavailable: {}", method, failure.toString());
@@ -71,6 +81,18 @@ final class ErrorTranslator {
       code = Code.FAILED_PRECONDITION;
     } else if (e instanceof AbortedException) {
       code = Code.ABORTED;
+    } else if (e instanceof UnauthenticatedException) {
+      code = Code.UNAUTHENTICATED;
+    } else if (e instanceof PermissionDeniedException) {
+      code = Code.PERMISSION_DENIED;
+    } else if (e instanceof DeadlineExceededException) {
+      code = Code.DEADLINE_EXCEEDED;
+    } else if (e instanceof ResourceExhaustedException exhausted) {
+      Duration delay = exhausted.retryDelay();
+      return build(Code.RESOURCE_EXHAUSTED, e.getMessage(), info, RetryInfo.newBuilder()
+          .setRetryDelay(com.google.protobuf.Duration.newBuilder()
+              .setSeconds(delay.getSeconds()).setNanos(delay.getNano()))
+          .build());
     } else {
       throw new IllegalStateException("no status for " + e.getClass().getName(), e);
     }

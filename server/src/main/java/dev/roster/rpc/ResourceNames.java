@@ -1,6 +1,7 @@
 package dev.roster.rpc;
 
 import dev.roster.platform.errors.InvalidArgumentException;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -15,8 +16,14 @@ final class ResourceNames {
   private static final Pattern USER =
       Pattern.compile("organizations/(" + UUID_RE + ")/users/(" + UUID_RE + ")");
 
+  private static final Pattern API_KEY =
+      Pattern.compile("(?:organizations/(" + UUID_RE + ")/)?apiKeys/(" + UUID_RE + ")");
+
   /** A parsed user name. */
   record UserName(UUID organizationId, UUID userId) {}
+
+  /** A parsed API key name; no organization for a platform-admin key. */
+  record ApiKeyName(Optional<UUID> organizationId, UUID keyId) {}
 
   private ResourceNames() {}
 
@@ -44,6 +51,20 @@ final class ResourceNames {
       throw invalid(field, name, "organizations/{uuid}/users/{uuid}");
     }
     return new UserName(UUID.fromString(m.group(1)), UUID.fromString(m.group(2)));
+  }
+
+  static String apiKey(Optional<UUID> organizationId, UUID keyId) {
+    return organizationId.map(o -> "organizations/" + o + "/").orElse("") + "apiKeys/" + keyId;
+  }
+
+  /** Parses {@code organizations/{uuid}/apiKeys/{uuid}} or {@code apiKeys/{uuid}}. */
+  static ApiKeyName parseApiKey(String field, String name) {
+    Matcher m = API_KEY.matcher(require(field, name));
+    if (!m.matches()) {
+      throw invalid(field, name, "organizations/{uuid}/apiKeys/{uuid} or apiKeys/{uuid}");
+    }
+    return new ApiKeyName(Optional.ofNullable(m.group(1)).map(UUID::fromString),
+        UUID.fromString(m.group(2)));
   }
 
   private static String require(String field, String name) {

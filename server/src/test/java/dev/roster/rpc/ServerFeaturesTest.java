@@ -95,6 +95,7 @@ class ServerFeaturesTest {
       }
     });
     Organization org = AccountsServiceGrpc.newBlockingStub(recording)
+        .withCallCredentials(TestServer.bearer(TestServer.ADMIN_KEY))
         .withCompression("gzip")
         .createOrganization(CreateOrganizationRequest.newBuilder()
             .setOrganization(Organization.newBuilder().setSlug(Fixtures.slug("gz"))).build());

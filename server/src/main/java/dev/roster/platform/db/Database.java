@@ -2,9 +2,13 @@ package dev.roster.platform.db;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.time.Duration;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.StatementContext;
+import org.jdbi.v3.core.statement.StatementCustomizer;
 import org.jdbi.v3.postgres.PostgresPlugin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +27,19 @@ public final class Database implements AutoCloseable {
   private Database(HikariDataSource dataSource) {
     this.dataSource = dataSource;
     this.jdbi = Jdbi.create(dataSource).installPlugin(new PostgresPlugin());
+    // Every statement gets the calling RPC's remaining time and can be cancelled with it.
+    this.jdbi.addCustomizer(new StatementCustomizer() {
+      @Override
+      public void beforeExecution(PreparedStatement statement, StatementContext ctx)
+          throws SQLException {
+        CallScope.beforeStatement(statement);
+      }
+
+      @Override
+      public void afterExecution(PreparedStatement statement, StatementContext ctx) {
+        CallScope.afterStatement();
+      }
+    });
   }
 
   /** Settings for the pool; durations are rounded up to whole seconds where the driver wants them. */

@@ -23,4 +23,14 @@ public final class DatabaseFailures {
     }
     return false;
   }
+
+  /** True when {@code failure} is a statement cancelled because its call ran out of time (57014). */
+  public static boolean isCancelled(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql && "57014".equals(sql.getSQLState())) {
+        return true;
+      }
+    }
+    return false;
+  }
 }

@@ -1,0 +1,197 @@
+package dev.roster.access;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.roster.accounts.Accounts;
+import dev.roster.accounts.OrganizationDeletedException;
+import dev.roster.platform.Ids;
+import dev.roster.platform.errors.InvalidArgumentException;
+import dev.roster.platform.errors.UnauthenticatedException;
+import dev.roster.platform.errors.Violations;
+import dev.roster.platform.query.ListQuery;
+import dev.roster.platform.query.Page;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.EnumSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Access context: API keys, and turning a presented secret into a {@link Principal}. Secrets
+ * are stored as SHA-256 hashes and compared in constant time. Verified keys are cached for
+ * {@code cacheTtl}, which is therefore the longest a revoked key keeps working on a replica.
+ */
+public final class Access {
+  private static final Logger log = LoggerFactory.getLogger(Access.class);
+  private static final int MAX_SECRET = 512;
+  private static final int DISPLAY_NAME_MAX = 200;
+
+  private final Jdbi jdbi;
+  private final Accounts accounts;
+  private final Clock clock;
+  private final Cache<String, Object> verified;
+
+  public Access(Jdbi jdbi, Accounts accounts, Clock clock, Duration cacheTtl) {
+    this.jdbi = jdbi;
+    this.accounts = accounts;
+    this.clock = clock;
+    this.verified = Caffeine.newBuilder().expireAfterWrite(cacheTtl).maximumSize(100_000).build();
+  }
+
+  /**
+   * Verifies a bearer secret.
+   *
+   * @throws UnauthenticatedException API_KEY_MALFORMED, API_KEY_INVALID (unknown key or wrong
+   *     secret: indistinguishable on purpose), API_KEY_REVOKED or API_KEY_EXPIRED
+   */
+  public Principal authenticate(String secret) {
+    if (secret.isEmpty() || secret.length() > MAX_SECRET) {
+      throw new UnauthenticatedException("API_KEY_MALFORMED",
+          "the authorization header does not carry a Roster API key");
+    }
+    Object outcome = verified.get(Secrets.cacheKey(secret), k -> verify(secret));
+    if (outcome instanceof UnauthenticatedException refused) {
+      throw refused;
+    }
+    return (Principal) outcome;
+  }
+
+  private Object verify(String secret) {
+    try {
+      UUID id = Secrets.idOf(secret);
+      byte[] presented = Secrets.hash(secret);
+      Optional<ApiKeyStore.Stored> stored = jdbi.withHandle(h -> ApiKeyStore.find(h, id));
+      if (stored.isEmpty() || !MessageDigest.isEqual(presented, stored.get().secretHash())) {
+        return new UnauthenticatedException("API_KEY_INVALID", "the API key is not valid");
+      }
+      ApiKey key = stored.get().key();
+      if (key.revokeTime().isPresent()) {
+        return new UnauthenticatedException("API_KEY_REVOKED", "the API key has been revoked");
+      }
+      if (key.expireTime().isPresent() && !key.expireTime().get().isAfter(clock.instant())) {
+        return new UnauthenticatedException("API_KEY_EXPIRED", "the API key has expired");
+      }
+      return new Principal(key.id(), key.organizationId(), key.scopes(), key.rateLimit());
+    } catch (UnauthenticatedException e) {
+      return e;
+    }
+  }
+
+  /**
+   * Creates an organization's key.
+   *
+   * @throws InvalidArgumentException for no scopes, a long display name, a past expire time or a
+   *     bad rate limit
+   * @throws dev.roster.accounts.OrganizationNotFoundException if the organization does not exist
+   * @throws OrganizationDeletedException if it is deleted
+   */
+  public CreatedApiKey createKey(NewApiKey request) {
+    Violations v = new Violations();
+    if (request.scopes().isEmpty()) {
+      v.add("scopes", "FIELD_REQUIRED", "must name at least one scope");
+    }
+    String name = request.displayName();
+    if (name.codePointCount(0, name.length()) > DISPLAY_NAME_MAX
+        || name.codePoints().anyMatch(Character::isISOControl)) {
+      v.add("display_name", "INVALID_FORMAT", "must be at most " + DISPLAY_NAME_MAX
+          + " characters without control characters");
+    }
+    if (request.expireTime().isPresent() && !request.expireTime().get().isAfter(clock.instant())) {
+      v.add("expire_time", "INVALID_VALUE", "must be in the future");
+    }
+    request.rateLimit().ifPresent(limit -> {
+      if (limit.perSecond() < 1 || limit.burst() < 1 || limit.perSecond() > 100_000
+          || limit.burst() > 100_000) {
+        v.add("rate_limit_per_second", "INVALID_VALUE",
+            "rate limit and burst must be between 1 and 100000");
+      }
+    });
+    v.throwIfAny();
+    if (accounts.getOrganization(request.organizationId(), Set.of("delete_time")).isDeleted()) {
+      throw new OrganizationDeletedException(request.organizationId());
+    }
+    UUID id = Ids.newId();
+    String secret = Secrets.mint(id);
+    Instant now = now();
+    jdbi.useTransaction(h -> ApiKeyStore.insert(h, id, Optional.of(request.organizationId()),
+        name, request.scopes(), Secrets.hash(secret), Secrets.prefix(secret), now,
+        request.expireTime().map(t -> t.truncatedTo(ChronoUnit.MICROS)), request.rateLimit()));
+    return new CreatedApiKey(get(id), secret);
+  }
+
+  /**
+   * A key by its name's parts: the organization it must belong to (empty: a platform-admin key)
+   * and its id.
+   *
+   * @throws ApiKeyNotFoundException if there is no such key under that parent
+   */
+  public ApiKey getKey(Optional<UUID> organizationId, UUID id) {
+    ApiKey key = get(id);
+    if (!key.organizationId().equals(organizationId)) {
+      throw new ApiKeyNotFoundException(id);
+    }
+    return key;
+  }
+
+  /** One page of the organization's keys, oldest first; revoked ones only with showDeleted. */
+  public Page<ApiKey> listKeys(UUID organizationId, ListQuery query) {
+    return jdbi.withHandle(h -> ApiKeyStore.list(h, organizationId, query));
+  }
+
+  /**
+   * Revokes a key (a revoked key is returned unchanged). Other replicas stop accepting it within
+   * the cache TTL; this one at once.
+   *
+   * @throws ApiKeyNotFoundException if there is no such key under that parent
+   */
+  public ApiKey revokeKey(Optional<UUID> organizationId, UUID id) {
+    getKey(organizationId, id);
+    ApiKey key = jdbi.inTransaction(h -> ApiKeyStore.revoke(h, id, now()))
+        .orElseThrow(() -> new ApiKeyNotFoundException(id)).key();
+    verified.asMap().values().removeIf(v -> v instanceof Principal p && p.keyId().equals(id));
+    return key;
+  }
+
+  /** Makes sure a platform-admin key with exactly this secret exists (ROSTER_BOOTSTRAP_ADMIN_KEY). */
+  public void ensureBootstrapAdminKey(String secret) {
+    UUID id = Secrets.bootstrapId(secret);
+    jdbi.useTransaction(h -> {
+      Optional<ApiKeyStore.Stored> existing = ApiKeyStore.find(h, id);
+      if (existing.isPresent()) {
+        if (existing.get().key().revokeTime().isPresent()) {
+          log.warn("the bootstrap admin key has been revoked; it stays revoked");
+        }
+        return;
+      }
+      ApiKeyStore.insert(h, id, Optional.empty(), "bootstrap admin key", EnumSet.allOf(Scope.class),
+          Secrets.hash(secret), Secrets.prefix(secret), now(), Optional.empty(), Optional.empty());
+      log.info("created the bootstrap platform-admin API key {}", id);
+    });
+  }
+
+  /** Creates a platform-admin key (for the {@code mint-admin-key} command). */
+  public CreatedApiKey mintAdminKey(String displayName) {
+    UUID id = Ids.newId();
+    String secret = Secrets.mint(id);
+    jdbi.useTransaction(h -> ApiKeyStore.insert(h, id, Optional.empty(), displayName,
+        EnumSet.allOf(Scope.class), Secrets.hash(secret), Secrets.prefix(secret), now(),
+        Optional.empty(), Optional.empty()));
+    return new CreatedApiKey(get(id), secret);
+  }
+
+  private ApiKey get(UUID id) {
+    return jdbi.withHandle(h -> ApiKeyStore.find(h, id))
+        .orElseThrow(() -> new ApiKeyNotFoundException(id)).key();
+  }
+
+  private Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.MICROS);
+  }
+}

@@ -1,0 +1,116 @@
+package dev.roster.access;
+
+import dev.roster.platform.query.ListQuery;
+import dev.roster.platform.query.Ordering;
+import dev.roster.platform.query.Page;
+import dev.roster.platform.query.SortField;
+import dev.roster.platform.query.SqlFragment;
+import java.sql.Array;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+
+/** The SQL for API keys. */
+final class ApiKeyStore {
+  private static final String COLUMNS = "organization_id, id, display_name, scopes, secret_hash,"
+      + " create_time, expire_time, revoke_time, rate_limit_per_second, rate_limit_burst";
+  private static final SortField ID = new SortField("id", "id", SortField.Type.UUID);
+  private static final SortField CREATE_TIME =
+      new SortField("create_time", "create_time", SortField.Type.TIMESTAMP);
+
+  /** A stored key with the hash of its secret, which never leaves this context. */
+  record Stored(ApiKey key, byte[] secretHash) {}
+
+  private ApiKeyStore() {}
+
+  static Optional<Stored> find(Handle h, UUID id) {
+    return h.createQuery("select " + COLUMNS + " from api_keys where id = :id")
+        .bind("id", id)
+        .map((rs, ctx) -> map(rs))
+        .findOne();
+  }
+
+  static void insert(Handle h, UUID id, Optional<UUID> organizationId, String displayName,
+      Set<Scope> scopes, byte[] secretHash, String prefix, Instant now, Optional<Instant> expireTime,
+      Optional<RateLimit> rateLimit) {
+    h.createUpdate("""
+            insert into api_keys (id, organization_id, display_name, scopes, secret_hash,
+                                  create_time, expire_time, rate_limit_per_second, rate_limit_burst)
+            values (:id, :organizationId, :displayName, :scopes, :secretHash, :now, :expireTime,
+                    :perSecond, :burst)""")
+        .bind("id", id)
+        .bind("organizationId", organizationId.orElse(null))
+        .bind("displayName", displayName)
+        .bindArray("scopes", String.class, scopes.stream().map(Enum::name).sorted().toList())
+        .bind("secretHash", secretHash)
+        .bind("now", utc(now))
+        .bind("expireTime", expireTime.map(ApiKeyStore::utc).orElse(null))
+        .bind("perSecond", rateLimit.map(RateLimit::perSecond).orElse(null))
+        .bind("burst", rateLimit.map(RateLimit::burst).orElse(null))
+        .execute();
+  }
+
+  /** Marks the key revoked (if it is not already) and returns it. */
+  static Optional<Stored> revoke(Handle h, UUID id, Instant now) {
+    h.createUpdate("update api_keys set revoke_time = :now where id = :id and revoke_time is null")
+        .bind("id", id).bind("now", utc(now)).execute();
+    return find(h, id);
+  }
+
+  static Page<ApiKey> list(Handle h, UUID organizationId, ListQuery q) {
+    Ordering ordering = Ordering.parse("", List.of(CREATE_TIME), ID,
+        List.of(new Ordering.Key(CREATE_TIME, false)));
+    SqlFragment after = q.after().map(p -> ordering.after(p, "k")).orElse(SqlFragment.TRUE);
+    List<Map.Entry<ApiKey, List<Object>>> rows = h.createQuery("select " + COLUMNS + ", "
+            + ordering.selectList() + " from api_keys where organization_id = :organizationId"
+            + (q.showDeleted() ? "" : " and revoke_time is null") + " and " + after.sql()
+            + " order by " + ordering.orderBy() + " limit :limit")
+        .bind("organizationId", organizationId)
+        .bindMap(after.params())
+        .bind("limit", q.pageSize() + 1)
+        .map((rs, ctx) -> Map.entry(map(rs).key(), ordering.positionOf(rs)))
+        .list();
+    return Page.of(rows, q.pageSize());
+  }
+
+  private static Stored map(ResultSet rs) throws SQLException {
+    UUID id = rs.getObject("id", UUID.class);
+    Array array = rs.getArray("scopes");
+    Set<Scope> scopes = EnumSet.noneOf(Scope.class);
+    for (Object scope : (Object[]) array.getArray()) {
+      scopes.add(Scope.valueOf((String) scope));
+    }
+    Integer perSecond = (Integer) rs.getObject("rate_limit_per_second");
+    Integer burst = (Integer) rs.getObject("rate_limit_burst");
+    UUID organizationId = rs.getObject("organization_id", UUID.class);
+    ApiKey key = new ApiKey(
+        Optional.ofNullable(organizationId),
+        id,
+        rs.getString("display_name"),
+        Set.copyOf(organizationId == null ? EnumSet.allOf(Scope.class) : scopes),
+        "rk_" + id.toString().replace("-", "").substring(0, 12),
+        instant(rs, "create_time"),
+        Optional.ofNullable(instant(rs, "expire_time")),
+        Optional.ofNullable(instant(rs, "revoke_time")),
+        perSecond == null ? Optional.empty() : Optional.of(new RateLimit(perSecond, burst)));
+    return new Stored(key, rs.getBytes("secret_hash"));
+  }
+
+  private static Instant instant(ResultSet rs, String column) throws SQLException {
+    OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
+    return value == null ? null : value.toInstant();
+  }
+
+  private static OffsetDateTime utc(Instant instant) {
+    return instant.atOffset(ZoneOffset.UTC);
+  }
+}

@@ -1,0 +1,57 @@
+package dev.roster.access;
+
+import dev.roster.platform.errors.PermissionDeniedException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Who is calling: an authenticated API key, and what it may do. The checks run before anything is
+ * read, so a key gets the same answer for another tenant's resource whether it exists or not
+ * (AIP-211).
+ *
+ * @param keyId the key's id
+ * @param organizationId the organization the key acts for; empty for a platform admin
+ * @param scopes what the key may do
+ * @param rateLimit the key's own rate limit, if it has one
+ */
+public record Principal(UUID keyId, Optional<UUID> organizationId, Set<Scope> scopes,
+    Optional<RateLimit> rateLimit) {
+
+  public boolean isAdmin() {
+    return organizationId.isEmpty();
+  }
+
+  /**
+   * Allows acting on {@code organizationId} with {@code scope}.
+   *
+   * @throws PermissionDeniedException TENANT_FORBIDDEN for another organization, SCOPE_REQUIRED
+   *     when the key lacks the scope
+   */
+  public void require(UUID organizationId, Scope scope) {
+    if (isAdmin()) {
+      return;
+    }
+    if (!this.organizationId.get().equals(organizationId)) {
+      throw new PermissionDeniedException("TENANT_FORBIDDEN", "this API key may not access"
+          + " organizations/" + organizationId, Map.of("resource", "organizations/" + organizationId));
+    }
+    if (!scopes.contains(scope)) {
+      throw new PermissionDeniedException("SCOPE_REQUIRED", "this API key lacks the scope "
+          + scope + " needed here", Map.of("scope", scope.name()));
+    }
+  }
+
+  /**
+   * Allows platform-wide operations (creating and listing organizations, platform keys).
+   *
+   * @throws PermissionDeniedException ADMIN_REQUIRED for an organization's key
+   */
+  public void requireAdmin() {
+    if (!isAdmin()) {
+      throw new PermissionDeniedException("ADMIN_REQUIRED",
+          "only a platform-admin API key may do this", Map.of());
+    }
+  }
+}

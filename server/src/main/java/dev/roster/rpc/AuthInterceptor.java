@@ -1,0 +1,70 @@
+package dev.roster.rpc;
+
+import dev.roster.access.Access;
+import dev.roster.access.Principal;
+import dev.roster.platform.errors.UnauthenticatedException;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Authenticates every call with its {@code authorization: Bearer <api key>} header, applies the
+ * key's rate limit, and makes the caller available to handlers ({@link Callers}). Installed on
+ * Roster's own services only: health and reflection stay open for probes and tooling.
+ */
+public final class AuthInterceptor implements ServerInterceptor {
+  private static final Logger log = LoggerFactory.getLogger(AuthInterceptor.class);
+  private static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+  private static final String BEARER = "Bearer ";
+
+  private final Access access;
+  private final RateLimiter rateLimiter;
+
+  public AuthInterceptor(Access access, RateLimiter rateLimiter) {
+    this.access = access;
+    this.rateLimiter = rateLimiter;
+  }
+
+  @Override
+  public <Q, R> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    Principal principal = access.authenticate(bearer(headers));
+    rateLimiter.acquire(principal);
+    Callers.Call caller = new Callers.Call(principal);
+    Context context = Context.current().withValue(Callers.CALL, caller);
+    ServerCall<Q, R> guarded = new SimpleForwardingServerCall<>(call) {
+      @Override
+      public void sendMessage(R message) {
+        if (!caller.checked) {
+          // A handler that forgot its permission check must not leak data: fail closed.
+          log.error("{} answered without a permission check; response withheld",
+              call.getMethodDescriptor().getFullMethodName());
+          throw new IllegalStateException("handler made no permission check");
+        }
+        super.sendMessage(message);
+      }
+    };
+    return Contexts.interceptCall(context, guarded, headers, next);
+  }
+
+  private static String bearer(Metadata headers) {
+    String value = headers.get(AUTHORIZATION);
+    if (value == null || value.isBlank()) {
+      throw new UnauthenticatedException("API_KEY_MISSING",
+          "this call needs an API key: send the header \"authorization: Bearer <key>\"");
+    }
+    if (!value.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+      throw new UnauthenticatedException("API_KEY_MALFORMED",
+          "the authorization header must be \"Bearer <key>\"");
+    }
+    return value.substring(BEARER.length()).trim();
+  }
+
+}

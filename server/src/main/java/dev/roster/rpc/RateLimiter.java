@@ -1,0 +1,50 @@
+package dev.roster.rpc;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.roster.access.Principal;
+import dev.roster.access.RateLimit;
+import dev.roster.platform.errors.ResourceExhaustedException;
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.ConsumptionProbe;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Per-API-key token buckets (Bucket4j), kept in this replica's memory: the limit is per replica,
+ * so N replicas allow N times the rate in total. That keeps every call free of a shared-store
+ * round trip; docs/SECURITY.md explains the trade-off.
+ */
+public final class RateLimiter {
+  private final RateLimit defaults;
+  private final Cache<UUID, Bucket> buckets =
+      Caffeine.newBuilder().expireAfterAccess(Duration.ofMinutes(10)).maximumSize(100_000).build();
+
+  public RateLimiter(RateLimit defaults) {
+    this.defaults = defaults;
+  }
+
+  /**
+   * Takes one token from the caller's bucket.
+   *
+   * @throws ResourceExhaustedException RATE_LIMIT_EXCEEDED with the wait until a token is back
+   */
+  void acquire(Principal caller) {
+    RateLimit limit = caller.rateLimit().orElse(defaults);
+    Bucket bucket = buckets.get(caller.keyId(), id -> Bucket.builder()
+        .addLimit(Bandwidth.builder().capacity(limit.burst())
+            .refillGreedy(limit.perSecond(), Duration.ofSeconds(1)).build())
+        .build());
+    ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
+    if (!probe.isConsumed()) {
+      Duration wait = Duration.ofNanos(Math.max(1_000_000, probe.getNanosToWaitForRefill()));
+      throw new ResourceExhaustedException("RATE_LIMIT_EXCEEDED", "rate limit of "
+          + limit.perSecond() + " requests per second (burst " + limit.burst() + ") exceeded for"
+          + " this API key; retry after " + wait.toMillis() + " ms", wait,
+          Map.of("limitPerSecond", Integer.toString(limit.perSecond()),
+              "burst", Integer.toString(limit.burst())));
+    }
+  }
+}
