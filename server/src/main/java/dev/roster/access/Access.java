@@ -60,7 +60,12 @@ public final class Access {
     if (outcome instanceof UnauthenticatedException refused) {
       throw refused;
     }
-    return (Principal) outcome;
+    Principal principal = (Principal) outcome;
+    // A cached key may have expired since it was verified.
+    if (principal.expireTime().isPresent() && !principal.expireTime().get().isAfter(clock.instant())) {
+      throw new UnauthenticatedException("API_KEY_EXPIRED", "the API key has expired");
+    }
+    return principal;
   }
 
   private Object verify(String secret) {
@@ -78,7 +83,8 @@ public final class Access {
       if (key.expireTime().isPresent() && !key.expireTime().get().isAfter(clock.instant())) {
         return new UnauthenticatedException("API_KEY_EXPIRED", "the API key has expired");
       }
-      return new Principal(key.id(), key.organizationId(), key.scopes(), key.rateLimit());
+      return new Principal(key.id(), key.organizationId(), key.scopes(), key.rateLimit(),
+          key.expireTime());
     } catch (UnauthenticatedException e) {
       return e;
     }

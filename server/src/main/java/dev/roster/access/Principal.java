@@ -15,9 +15,10 @@ import java.util.UUID;
  * @param organizationId the organization the key acts for; empty for a platform admin
  * @param scopes what the key may do
  * @param rateLimit the key's own rate limit, if it has one
+ * @param expireTime when the key stops working, if ever
  */
 public record Principal(UUID keyId, Optional<UUID> organizationId, Set<Scope> scopes,
-    Optional<RateLimit> rateLimit) {
+    Optional<RateLimit> rateLimit, Optional<java.time.Instant> expireTime) {
 
   public boolean isAdmin() {
     return organizationId.isEmpty();
