@@ -7,10 +7,10 @@ import java.util.UUID;
 /**
  * A user of one organization, as stored.
  *
- * @param organizationId the organization the user belongs to
  * <p>A read with a field mask fills only the fields asked for; the others are null (and
  * {@code deleteTime} empty). Ids are always set.
  *
+ * @param organizationId the organization the user belongs to
  * @param id server-chosen UUIDv7, never changes
  * @param handle unique (among the organization's live users) human-friendly handle
  * @param email email address as given; unique ignoring case among the organization's live users

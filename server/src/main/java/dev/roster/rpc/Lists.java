@@ -36,7 +36,7 @@ final class Lists {
   /** Whitelists a list request into a query, opening its page token if it has one. */
   ListQuery query(Binding binding, int pageSize, String pageToken, FieldMask readMask,
       Descriptor resource) {
-    if (binding.filter().length() > MAX_FILTER) {
+    if (binding.filter().codePointCount(0, binding.filter().length()) > MAX_FILTER) {
       throw InvalidArgumentException.of("filter", "FILTER_TOO_COMPLEX",
           "must be at most " + MAX_FILTER + " characters long");
     }

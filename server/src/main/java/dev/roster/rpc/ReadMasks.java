@@ -20,11 +20,11 @@ final class ReadMasks {
       return fields;
     }
     Violations v = new Violations();
+    boolean everything = false;
     for (String path : mask.getPathsList()) {
       if (path.equals("*")) {
-        return Set.of();
-      }
-      if (resource.findFieldByName(path) == null) {
+        everything = true;
+      } else if (resource.findFieldByName(path) == null) {
         String shown = path.replaceAll("\\p{Cntrl}", "?");
         v.add("read_mask", "UNKNOWN_FIELD", "\"" + (shown.length() > 64 ? shown.substring(0, 64)
             + "..." : shown) + "\" is not a field of " + resource.getName());
@@ -33,6 +33,9 @@ final class ReadMasks {
       }
     }
     v.throwIfAny();
+    if (everything) {
+      return Set.of();
+    }
     // Only "name" was asked for: read nothing more than the ids.
     return fields.isEmpty() ? Set.of("name") : fields;
   }

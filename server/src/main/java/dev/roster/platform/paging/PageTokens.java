@@ -23,8 +23,8 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Opaque, signed page tokens (AIP-158). A token carries a keyset position (the last row's sort
  * values and id), never an offset, so page N costs what page 1 costs. It is HMAC-signed, so a
- * tampered token is refused; it carries a hash of the request it belongs to (parent, filter,
- * order_by, show_deleted), so it cannot be replayed with other parameters; and it expires.
+ * tampered token is refused; it carries a hash of the request it belongs to (method, parent,
+ * filter, order_by, show_deleted), so it cannot be replayed with other parameters; and it expires.
  *
  * <p>Layout before base64url: version (1 byte), key id (4), expiry in epoch seconds (8), binding
  * hash (16), value count (1) and typed values, then the first 16 bytes of HMAC-SHA256 over all that.
@@ -49,7 +49,7 @@ public final class PageTokens {
   /**
    * Makes a token for the page after {@code position}.
    *
-   * @param binding a string naming the request (parent, filter, order_by, show_deleted)
+   * @param binding a string naming the request (method, parent, filter, order_by, show_deleted)
    * @param position the last row's sort values, then its id: String, Instant, UUID or Long values
    */
   public String issue(String binding, List<Object> position) {

@@ -97,6 +97,7 @@ public final class SigningKeys {
     Key key = keys.get(id);
     if (key == null && jdbi != null
         && clock.instant().isAfter(lastReload.plus(RELOAD_INTERVAL))) {
+      lastReload = clock.instant();
       List<Key> loaded = load(jdbi);
       install(loaded, newest(loaded));
       key = keys.get(id);

@@ -65,7 +65,9 @@ public final class Ordering {
         keys.add(new Key(field, words.length == 2 && words[1].equals("desc")));
       }
     }
-    keys.add(new Key(id, false));
+    // The id breaks ties in the direction of the last key, so "create_time desc" stays one
+    // direction end to end: a row-value seek that PostgreSQL serves with a backward index scan.
+    keys.add(new Key(id, keys.get(keys.size() - 1).descending()));
     return new Ordering(keys);
   }
 
