@@ -1,0 +1,67 @@
+package dev.roster.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** docs/SDK.md's samples are the compiled code of {@link SdkSamples}, and they run. */
+class SdkDocsTest {
+  private static RosterTestServer server;
+
+  @BeforeAll
+  static void start() {
+    server = RosterTestServer.start(Map.of());
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  @Test
+  void everyJavaBlockInSdkMd_isASampleThatCompiles() throws IOException {
+    Path root = Path.of("").toAbsolutePath();
+    Path doc = (Files.exists(root.resolve("docs/SDK.md")) ? root : root.getParent()).resolve("docs/SDK.md");
+    String markdown = Files.readString(doc);
+    String samples = Files.readString(Path.of("src/test/java/dev/roster/client/SdkSamples.java"));
+
+    List<String> blocks = new ArrayList<>();
+    Matcher m = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(markdown);
+    while (m.find()) {
+      blocks.add(m.group(1));
+    }
+    assertThat(blocks).isNotEmpty();
+    String normalizedSamples = normalize(samples);
+    for (String block : blocks) {
+      assertThat(normalizedSamples).as("SDK.md block must be a sample in SdkSamples.java:%n%s", block)
+          .contains(normalize(block));
+    }
+  }
+
+  private static String normalize(String code) {
+    return code.lines().map(String::strip).filter(l -> !l.isEmpty()).reduce("", (a, b) -> a + b + "\n");
+  }
+
+  @Test
+  void samples_runAgainstARealServer() {
+    try (RosterClient admin = SdkSamples.connect(server.target(), RosterTestServer.ADMIN_KEY)) {
+      String[] orgAndKey = SdkSamples.createOrganizationAndKey(admin).split(" ");
+      try (RosterClient roster = SdkSamples.configure(server.target(), orgAndKey[1])) {
+        var renamed = SdkSamples.createGetUpdate(roster, orgAndKey[0]);
+        assertThat(renamed.getDisplayName()).isEqualTo("Ada Lovelace");
+        assertThat(SdkSamples.listUsers(roster, orgAndKey[0])).isEqualTo(1);
+        assertThat(SdkSamples.errors(roster, orgAndKey[0], renamed.getHandle())).isEqualTo("HANDLE_TAKEN");
+      }
+    }
+  }
+}

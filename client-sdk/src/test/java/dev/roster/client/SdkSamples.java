@@ -1,0 +1,131 @@
+package dev.roster.client;
+
+import com.google.protobuf.FieldMask;
+import dev.roster.proto.accounts.v1.ApiKey;
+import dev.roster.proto.accounts.v1.CreateApiKeyResponse;
+import dev.roster.proto.accounts.v1.ListUsersRequest;
+import dev.roster.proto.accounts.v1.Organization;
+import dev.roster.proto.accounts.v1.User;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The code samples of docs/SDK.md, compiled and run by {@link SdkDocsTest}. Each sample sits
+ * between "// sample: name" and "// end" exactly as it appears in the document.
+ */
+final class SdkSamples {
+  private SdkSamples() {}
+
+  static RosterClient connect(String target, String apiKey) {
+    // sample: connect
+    RosterClient roster = RosterClient.newBuilder()
+        .target(target)                        // "roster.internal:9090" or "dns:///roster-headless:9090"
+        .apiKey(apiKey)                        // sent as "authorization: Bearer <key>"
+        .defaultDeadline(Duration.ofSeconds(5)) // per call, retries included
+        .userAgent("billing-service/4.2")
+        .build();
+    // end
+    return roster;
+  }
+
+  static String createOrganizationAndKey(RosterClient admin) {
+    // sample: organization-and-key
+    Organization acme = admin.organizations().create(
+        Organization.newBuilder().setSlug("acme-" + System.nanoTime()).setDisplayName("Acme").build());
+    CreateApiKeyResponse created = admin.apiKeys().create(acme.getName(), ApiKey.newBuilder()
+        .setDisplayName("billing-service")
+        .addScopes(ApiKey.Scope.ACCOUNTS_READ)
+        .addScopes(ApiKey.Scope.ACCOUNTS_WRITE)
+        .build());
+    String secret = created.getSecret();      // shown only once: store it in your secret manager
+    // end
+    return acme.getName() + " " + secret;
+  }
+
+  static User createGetUpdate(RosterClient roster, String org) {
+    // sample: create-get-update
+    User ada = roster.users().create(org, User.newBuilder()
+        .setHandle("ada-" + System.nanoTime())
+        .setEmail("ada." + System.nanoTime() + "@example.com")
+        .setDisplayName("Ada")
+        .build());                            // a request_id is added, so retries are safe
+
+    User same = roster.users().get(ada.getName());
+    User found = roster.users().lookupByEmail(org, ada.getEmail().toUpperCase());
+
+    User renamed = roster.users().update(
+        User.newBuilder()
+            .setName(ada.getName())
+            .setDisplayName("Ada Lovelace")
+            .setEtag(ada.getEtag())           // only if nobody changed her meanwhile
+            .build(),
+        FieldMask.newBuilder().addPaths("display_name").build());
+    // end
+    if (!same.equals(ada) || !found.getName().equals(ada.getName())) {
+      throw new AssertionError("samples disagree");
+    }
+    return renamed;
+  }
+
+  static int listUsers(RosterClient roster, String org) {
+    int count = 0;
+    // sample: list
+    // Every user, fetching pages of 200 as the loop reaches them.
+    for (User user : roster.users().list(ListUsersRequest.newBuilder()
+        .setParent(org)
+        .setFilter("status = ACTIVE AND handle = \"ada*\"")
+        .setOrderBy("handle")
+        .setPageSize(200)
+        .setReadMask(FieldMask.newBuilder().addPaths("handle").addPaths("email"))
+        .build()).iterateAll()) {
+      System.out.println(user.getHandle() + " " + user.getEmail());
+      count++;
+    }
+
+    // Or page by page, keeping the token to resume later.
+    for (PagedResponse.Page<User> page : roster.users().list(org).iteratePages()) {
+      List<User> users = page.items();
+      String resumeFrom = page.nextPageToken(); // empty on the last page
+    }
+    // end
+    return count;
+  }
+
+  static String errors(RosterClient roster, String org, String existingHandle) {
+    // sample: errors
+    try {
+      roster.users().create(org, User.newBuilder()
+          .setHandle(existingHandle).setEmail("someone.new@example.com").build());
+    } catch (AlreadyExistsException e) {
+      // e.reason() is "HANDLE_TAKEN" or "EMAIL_TAKEN"; e.metadata().get("field") names the field
+      return e.reason();
+    } catch (InvalidArgumentException e) {
+      for (InvalidArgumentException.FieldViolation v : e.fieldViolations()) {
+        System.err.println(v.field() + ": " + v.description());
+      }
+    } catch (RateLimitedException e) {
+      // wait e.retryDelay() before the next call
+    } catch (UnavailableException | DeadlineExceededException e) {
+      // Roster or its database is unreachable; idempotent calls were already retried
+    }
+    // end
+    return "";
+  }
+
+  static RosterClient configure(String target, String apiKey) {
+    // sample: retries
+    RosterClient roster = RosterClient.newBuilder()
+        .target(target)
+        .apiKey(apiKey)
+        .retrySettings(new RetrySettings(
+            4,                                // attempts, the first included (at most 5)
+            Duration.ofMillis(100),           // first backoff, randomised (jitter)
+            Duration.ofSeconds(1),            // longest backoff
+            2.0,                              // backoff multiplier
+            10, 0.1))                         // retry budget: tokens, and tokens back per success
+        .build();
+    // Or no retries at all: RosterClient.newBuilder().disableRetries()
+    // end
+    return roster;
+  }
+}
