@@ -45,6 +45,24 @@ public record Principal(UUID keyId, Optional<UUID> organizationId, Set<Scope> sc
   }
 
   /**
+   * Allows handing out {@code wanted} scopes: a key can only create keys with scopes it has
+   * itself, so KEYS_MANAGE alone is no way to more power.
+   *
+   * @throws PermissionDeniedException SCOPE_ESCALATION naming the first scope it lacks
+   */
+  public void requireScopes(Set<Scope> wanted) {
+    if (isAdmin()) {
+      return;
+    }
+    for (Scope scope : wanted) {
+      if (!scopes.contains(scope)) {
+        throw new PermissionDeniedException("SCOPE_ESCALATION", "this API key cannot grant the"
+            + " scope " + scope + " it does not have", Map.of("scope", scope.name()));
+      }
+    }
+  }
+
+  /**
    * Allows platform-wide operations (creating and listing organizations, platform keys).
    *
    * @throws PermissionDeniedException ADMIN_REQUIRED for an organization's key

@@ -39,8 +39,9 @@ public final class ApiKeysHandler extends ApiKeysServiceGrpc.ApiKeysServiceImplB
   public void createApiKey(CreateApiKeyRequest request, StreamObserver<CreateApiKeyResponse> out) {
     UUID organizationId = ResourceNames.parseOrganization("parent", request.getParent());
     Callers.require(organizationId, Scope.KEYS_MANAGE);
-    var created = RequestFields.under("api_key", () -> access.createKey(newKey(organizationId,
-        request.getApiKey())));
+    NewApiKey key = newKey(organizationId, request.getApiKey());
+    Callers.principal().requireScopes(key.scopes());
+    var created = RequestFields.under("api_key", () -> access.createKey(key));
     reply(out, CreateApiKeyResponse.newBuilder().setApiKey(toProto(created.key()))
         .setSecret(created.secret()).build());
   }

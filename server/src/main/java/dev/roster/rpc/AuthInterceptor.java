@@ -3,13 +3,16 @@ package dev.roster.rpc;
 import dev.roster.access.Access;
 import dev.roster.access.Principal;
 import dev.roster.platform.errors.UnauthenticatedException;
+import dev.roster.platform.db.CallScope;
 import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.Contexts;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +38,14 @@ public final class AuthInterceptor implements ServerInterceptor {
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-    Principal principal = access.authenticate(bearer(headers));
+    Principal principal;
+    // The key lookup is database work too: bound it by the call's deadline (set by the outer
+    // DeadlineInterceptor, which has already attached it to the current context).
+    Deadline deadline = Context.current().getDeadline();
+    try (CallScope scope = CallScope.open(deadline == null
+        ? TimeUnit.SECONDS.toNanos(10) : deadline.timeRemaining(TimeUnit.NANOSECONDS))) {
+      principal = access.authenticate(bearer(headers));
+    }
     rateLimiter.acquire(principal);
     Callers.Call caller = new Callers.Call(principal);
     Context context = Context.current().withValue(Callers.CALL, caller);

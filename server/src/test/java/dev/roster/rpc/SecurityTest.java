@@ -229,6 +229,18 @@ class SecurityTest {
   }
 
   @Test
+  void keysManage_cannotGrantScopesItLacks() {
+    String keyManager = key(orgA, ApiKey.Scope.KEYS_MANAGE, ApiKey.Scope.ACCOUNTS_READ);
+    failure(() -> server.apiKeys(keyManager).createApiKey(CreateApiKeyRequest.newBuilder()
+        .setParent(orgA.getName()).setApiKey(ApiKey.newBuilder().addScopes(ApiKey.Scope.ACCOUNTS_WRITE))
+        .build()))
+        .is(Code.PERMISSION_DENIED, "SCOPE_ESCALATION");
+    assertThat(server.apiKeys(keyManager).createApiKey(CreateApiKeyRequest.newBuilder()
+        .setParent(orgA.getName()).setApiKey(ApiKey.newBuilder().addScopes(ApiKey.Scope.ACCOUNTS_READ))
+        .build()).getSecret()).startsWith("rk_");
+  }
+
+  @Test
   void organizationKey_cannotDoPlatformOperations() {
     var stub = server.accounts(keyA);
     failure(() -> stub.createOrganization(CreateOrganizationRequest.newBuilder()
