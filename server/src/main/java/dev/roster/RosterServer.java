@@ -10,14 +10,13 @@ import dev.roster.rpc.AccountsHandler;
 import dev.roster.rpc.CompressionInterceptor;
 import dev.roster.rpc.ErrorInterceptor;
 import dev.roster.rpc.HealthReporter;
+import dev.roster.rpc.ServerTransport;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -78,7 +77,7 @@ public final class RosterServer implements AutoCloseable {
           : SigningKeys.fromConfig(config.pageTokenKeys());
       PageTokens pageTokens = new PageTokens(keys, Clock.systemUTC(), config.pageTokenTtl());
 
-      Server server = NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcPort()))
+      Server server = ServerTransport.builder(config)
           .addService(ServerInterceptors.intercept(new AccountsHandler(accounts, pageTokens),
               new ErrorInterceptor(), new CompressionInterceptor()))
           .addService(health.service())
