@@ -16,15 +16,14 @@ import dev.roster.rpc.RateLimiter;
 import dev.roster.rpc.CompressionInterceptor;
 import dev.roster.rpc.ErrorInterceptor;
 import dev.roster.rpc.HealthReporter;
+import dev.roster.rpc.ServerTransport;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -108,14 +107,15 @@ public final class RosterServer implements AutoCloseable {
           : SigningKeys.fromConfig(config.pageTokenKeys());
       PageTokens pageTokens = new PageTokens(keys, Clock.systemUTC(), config.pageTokenTtl());
 
-      // Listed innermost first: compression, then error translation, then deadlines, then auth.
+      // Listed innermost first: a call meets compression, then error translation, then the
+      // deadline, then authentication, then the handler.
       ServerInterceptor[] interceptors = {
           new AuthInterceptor(access, new RateLimiter(new RateLimit(
               config.security().rateLimitPerSecond(), config.security().rateLimitBurst()))),
           new DeadlineInterceptor(config.limits().defaultDeadline()),
           new ErrorInterceptor(),
           new CompressionInterceptor()};
-      Server server = NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcPort()))
+      Server server = ServerTransport.builder(config)
           .addService(ServerInterceptors.intercept(new AccountsHandler(accounts, pageTokens),
               interceptors))
           .addService(ServerInterceptors.intercept(new ApiKeysHandler(access, pageTokens),
