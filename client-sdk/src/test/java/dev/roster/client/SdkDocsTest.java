@@ -14,7 +14,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** docs/SDK.md's samples are the compiled code of {@link SdkSamples}, and they run. */
+/** docs/SDK.md's and README.md's Java samples are the compiled code of {@link SdkSamples}, and they run. */
 class SdkDocsTest {
   private static RosterTestServer server;
 
@@ -29,10 +29,11 @@ class SdkDocsTest {
   }
 
   @Test
-  void everyJavaBlockInSdkMd_isASampleThatCompiles() throws IOException {
+  void everyJavaBlockInSdkMdAndReadme_isASampleThatCompiles() throws IOException {
     Path root = Path.of("").toAbsolutePath();
-    Path doc = (Files.exists(root.resolve("docs/SDK.md")) ? root : root.getParent()).resolve("docs/SDK.md");
-    String markdown = Files.readString(doc);
+    Path repo = Files.exists(root.resolve("docs/SDK.md")) ? root : root.getParent();
+    String markdown = Files.readString(repo.resolve("docs/SDK.md"))
+        + Files.readString(repo.resolve("README.md"));
     String samples = Files.readString(Path.of("src/test/java/dev/roster/client/SdkSamples.java"));
 
     List<String> blocks = new ArrayList<>();

@@ -10,7 +10,7 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The code samples of docs/SDK.md, compiled and run by {@link SdkDocsTest}. Each sample sits
+ * The code samples of docs/SDK.md and README.md, compiled and run by {@link SdkDocsTest}. Each sample sits
  * between "// sample: name" and "// end" exactly as it appears in the document.
  */
 final class SdkSamples {
@@ -110,6 +110,22 @@ final class SdkSamples {
     }
     // end
     return "";
+  }
+
+  /** README.md's sample: compiled here, not run (it names a fixed port). */
+  static void readme(String org) {
+    // sample: readme
+    try (RosterClient roster = RosterClient.newBuilder()
+        .target("127.0.0.1:9090")
+        .apiKey(System.getenv("ROSTER_API_KEY"))
+        .build()) {
+      User ada = roster.users().create(org, User.newBuilder()
+          .setHandle("ada").setEmail("ada@example.com").build());
+      for (User user : roster.users().list(org).iterateAll()) {
+        System.out.println(user.getHandle());
+      }
+    }
+    // end
   }
 
   static RosterClient configure(String target, String apiKey) {
