@@ -4,6 +4,11 @@ import dev.roster.access.Access;
 import dev.roster.access.RateLimit;
 import dev.roster.accounts.Accounts;
 import dev.roster.config.RosterConfig;
+import dev.roster.jobs.JobQueue;
+import dev.roster.jobs.Workers;
+import dev.roster.mail.EmlFileMailer;
+import dev.roster.mail.Mailer;
+import dev.roster.mail.SmtpMailer;
 import dev.roster.platform.db.Database;
 import dev.roster.platform.db.EmbeddedDatabase;
 import dev.roster.platform.paging.PageTokens;
@@ -16,6 +21,7 @@ import dev.roster.rpc.RateLimiter;
 import dev.roster.rpc.CompressionInterceptor;
 import dev.roster.rpc.ErrorInterceptor;
 import dev.roster.rpc.HealthReporter;
+import dev.roster.rpc.OperationsHandler;
 import dev.roster.rpc.ServerTransport;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
@@ -40,12 +46,15 @@ public final class RosterServer implements AutoCloseable {
   private final Server server;
   private final HealthReporter health;
   private final Storage storage;
+  private final Workers workers;
   private final Duration grace;
 
-  private RosterServer(Server server, HealthReporter health, Storage storage, Duration grace) {
+  private RosterServer(Server server, HealthReporter health, Storage storage, Workers workers,
+      Duration grace) {
     this.server = server;
     this.health = health;
     this.storage = storage;
+    this.workers = workers;
     this.grace = grace;
   }
 
@@ -93,12 +102,14 @@ public final class RosterServer implements AutoCloseable {
   public static RosterServer start(RosterConfig config) {
     Storage storage = Storage.open(config);
     HealthReporter health = null;
+    Workers workers = null;
     try {
       Database db = storage.database();
       Database database = db;
       health = new HealthReporter(
           () -> db.ping(config.databaseConnectTimeout()), config.healthCheckInterval());
-      Accounts accounts = new Accounts(database.jdbi(), Clock.systemUTC());
+      JobQueue jobs = new JobQueue(database.jdbi());
+      Accounts accounts = new Accounts(database.jdbi(), Clock.systemUTC(), jobs);
       Access access = new Access(database.jdbi(), accounts, Clock.systemUTC(),
           config.security().authCacheTtl());
       config.security().bootstrapAdminKey().ifPresent(access::ensureBootstrapAdminKey);
@@ -115,25 +126,47 @@ public final class RosterServer implements AutoCloseable {
           new DeadlineInterceptor(config.limits().defaultDeadline()),
           new ErrorInterceptor(),
           new CompressionInterceptor()};
-      Server server = ServerTransport.builder(config)
-          .addService(ServerInterceptors.intercept(new AccountsHandler(accounts, pageTokens),
-              interceptors))
-          .addService(ServerInterceptors.intercept(new ApiKeysHandler(access, pageTokens),
-              interceptors))
+      var builder = ServerTransport.builder(config)
           .addService(health.service())
           .addService(ProtoReflectionServiceV1.newInstance())
-          .addService(ProtoReflectionService.newInstance())
-          .build()
-          .start();
-      log.info("Roster listening for gRPC on port {}", server.getPort());
-      return new RosterServer(server, health, storage, config.shutdownGrace());
+          .addService(ProtoReflectionService.newInstance());
+      if (config.jobs().role().servesApi()) {
+        builder.addService(ServerInterceptors.intercept(new AccountsHandler(accounts, pageTokens),
+                interceptors))
+            .addService(ServerInterceptors.intercept(new ApiKeysHandler(access, pageTokens),
+                interceptors))
+            .addService(ServerInterceptors.intercept(new OperationsHandler(accounts, pageTokens),
+                interceptors));
+      }
+      if (config.jobs().role().runsJobs()) {
+        workers = startWorkers(config, database, accounts);
+      }
+      Server server = builder.build().start();
+      log.info("Roster ({}) listening for gRPC on port {}",
+          config.jobs().role().name().toLowerCase(java.util.Locale.ROOT), server.getPort());
+      return new RosterServer(server, health, storage, workers, config.shutdownGrace());
     } catch (IOException e) {
-      closeQuietly(health, storage);
+      closeQuietly(health, workers, storage, Duration.ZERO);
       throw new UncheckedIOException("could not listen on port " + config.grpcPort(), e);
     } catch (RuntimeException e) {
-      closeQuietly(health, storage);
+      closeQuietly(health, workers, storage, Duration.ZERO);
       throw e;
     }
+  }
+
+  private static Workers startWorkers(RosterConfig config, Database database, Accounts accounts) {
+    RosterConfig.Mail mail = config.mail();
+    Mailer mailer = mail.smtpHost().isPresent()
+        ? new SmtpMailer(mail.smtpHost().get(), mail.smtpPort(), mail.startTls(), mail.username(),
+            mail.password(), mail.from(), Duration.ofSeconds(30))
+        : new EmlFileMailer(config.dataDir().resolve("mail"), mail.from());
+    Workers.Builder workers = Workers.builder(database.jdbi())
+        .rescueAfter(config.jobs().rescueAfter())
+        .pruneAfter(config.jobs().pruneAfter())
+        .shutdownGrace(config.shutdownGrace());
+    config.jobs().queues().forEach(workers::queue);
+    accounts.jobHandlers(mailer, config.dataDir().resolve("exports")).forEach(workers::handler);
+    return workers.start();
   }
 
   /** The port the gRPC server listens on (useful when the configured port was 0). */
@@ -165,13 +198,18 @@ public final class RosterServer implements AutoCloseable {
       server.shutdownNow();
       Thread.currentThread().interrupt();
     }
-    closeQuietly(health, storage);
+    // Jobs get the same grace: running ones may finish, unfinished ones go back to the queue.
+    closeQuietly(health, workers, storage, grace);
     log.info("stopped");
   }
 
-  private static void closeQuietly(HealthReporter health, Storage storage) {
+  private static void closeQuietly(HealthReporter health, Workers workers, Storage storage,
+      Duration grace) {
     if (health != null) {
       health.close();
+    }
+    if (workers != null) {
+      workers.close(grace);
     }
     storage.close();
   }

@@ -1,10 +1,15 @@
 package dev.roster.accounts;
 
+import dev.roster.jobs.JobHandler;
+import dev.roster.jobs.JobQueue;
+import dev.roster.mail.Mailer;
 import dev.roster.platform.errors.InvalidArgumentException;
 import dev.roster.platform.query.ListQuery;
 import dev.roster.platform.query.Page;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -20,12 +25,66 @@ import org.jdbi.v3.core.Jdbi;
  * database, so two racing callers cannot both claim the same slug, handle or email.
  */
 public final class Accounts {
+  private final Jdbi jdbi;
   private final Organizations organizations;
   private final Users users;
+  private final Exports exports;
+
+  /** An Accounts context that enqueues its background work (welcome emails, exports) in {@code jobs}. */
+  public Accounts(Jdbi jdbi, Clock clock, JobQueue jobs) {
+    this.jdbi = jdbi;
+    this.organizations = new Organizations(jdbi, clock);
+    this.users = new Users(jdbi, clock, jobs);
+    this.exports = new Exports(jdbi, clock, jobs);
+  }
 
   public Accounts(Jdbi jdbi, Clock clock) {
-    this.organizations = new Organizations(jdbi, clock);
-    this.users = new Users(jdbi, clock);
+    this(jdbi, clock, new JobQueue(jdbi));
+  }
+
+  /**
+   * The handlers of the jobs this context enqueues, by kind, for the worker processes: welcome
+   * emails through {@code mailer} (queue {@code mail}) and users exports written under
+   * {@code exportDirectory} (queue {@code exports}).
+   */
+  public Map<String, JobHandler> jobHandlers(Mailer mailer, Path exportDirectory) {
+    return Map.of(
+        WelcomeEmails.KIND, WelcomeEmails.handler(jdbi, mailer),
+        Exports.KIND, exports.handler(exportDirectory));
+  }
+
+  /**
+   * Starts exporting the organization's live users matching {@code filter}; returns at once.
+   *
+   * @throws InvalidArgumentException naming {@code filter} if it is bad
+   * @throws OrganizationNotFoundException if the organization does not exist
+   * @throws OrganizationDeletedException if it is deleted
+   */
+  public ExportOperation exportUsers(UUID organizationId, String filter) {
+    return exports.start(organizationId, filter);
+  }
+
+  /**
+   * An operation of the organization.
+   *
+   * @throws OperationNotFoundException if it has none with that id
+   */
+  public ExportOperation getOperation(UUID organizationId, UUID operationId) {
+    return exports.get(organizationId, operationId);
+  }
+
+  /** One page of the organization's operations, oldest first. */
+  public Page<ExportOperation> listOperations(UUID organizationId, ListQuery query) {
+    return exports.list(organizationId, query);
+  }
+
+  /**
+   * Asks the operation to stop; the worker stops at its next page. A finished one is unchanged.
+   *
+   * @throws OperationNotFoundException if the organization has none with that id
+   */
+  public ExportOperation cancelOperation(UUID organizationId, UUID operationId) {
+    return exports.cancel(organizationId, operationId);
   }
 
   /**

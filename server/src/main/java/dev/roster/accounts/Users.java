@@ -1,5 +1,6 @@
 package dev.roster.accounts;
 
+import dev.roster.jobs.JobQueue;
 import dev.roster.platform.Ids;
 import dev.roster.platform.db.UniqueViolation;
 import dev.roster.platform.errors.Violations;
@@ -24,10 +25,12 @@ import org.jdbi.v3.core.Jdbi;
 final class Users {
   private final Jdbi jdbi;
   private final Clock clock;
+  private final JobQueue jobs;
 
-  Users(Jdbi jdbi, Clock clock) {
+  Users(Jdbi jdbi, Clock clock, JobQueue jobs) {
     this.jdbi = jdbi;
     this.clock = clock;
+    this.jobs = jobs;
   }
 
   User create(UUID organizationId, NewUser user, Optional<UUID> requestId) {
@@ -46,7 +49,10 @@ final class Users {
     try {
       return jdbi.inTransaction(h -> {
         requireLiveOrganization(h, organizationId);
-        return UserStore.insert(h, organizationId, Ids.newId(), user, now(), requestId);
+        User created = UserStore.insert(h, organizationId, Ids.newId(), user, now(), requestId);
+        // Same transaction: the welcome email exists exactly when the user does.
+        jobs.enqueue(h, WelcomeEmails.request(organizationId, created.id()));
+        return created;
       });
     } catch (RuntimeException e) {
       // A concurrent retry with the same request_id may have won (we waited for it on a unique

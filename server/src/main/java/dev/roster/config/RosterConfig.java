@@ -34,6 +34,8 @@ import java.util.regex.Pattern;
  * @param tls certificate and key for TLS on the gRPC port (and a client CA for mTLS); empty for
  *     plaintext
  * @param security authentication and rate-limit settings
+ * @param jobs what this process runs and how its workers behave
+ * @param mail where emails go
  */
 public record RosterConfig(
     int grpcPort,
@@ -52,7 +54,57 @@ public record RosterConfig(
     Duration pageTokenTtl,
     Limits limits,
     Optional<Tls> tls,
-    Security security) {
+    Security security,
+    Jobs jobs,
+    Mail mail) {
+
+  /** What one process of the jar does ({@code ROSTER_ROLE}). */
+  public enum Role {
+    /** Serve the gRPC API and run background jobs (the default: one process does it all). */
+    ALL,
+    /** Serve the gRPC API only; jobs are enqueued for workers elsewhere. */
+    API,
+    /** Run background jobs only; gRPC serves health (and reflection) for probes. */
+    WORKER;
+
+    public boolean servesApi() {
+      return this != WORKER;
+    }
+
+    public boolean runsJobs() {
+      return this != API;
+    }
+  }
+
+  /**
+   * Background jobs.
+   *
+   * @param role what this process runs
+   * @param queues queue name to how many of its jobs this process runs at once
+   * @param rescueAfter how long a worker may miss heartbeats before its jobs are run elsewhere
+   * @param pruneAfter age after which finished jobs are deleted
+   */
+  public record Jobs(Role role, Map<String, Integer> queues, Duration rescueAfter,
+      Duration pruneAfter) {}
+
+  /**
+   * Outgoing email.
+   *
+   * @param smtpHost SMTP server; empty writes .eml files under the data directory instead
+   * @param smtpPort its port
+   * @param startTls require STARTTLS
+   * @param username SMTP login, if any
+   * @param password SMTP password
+   * @param from sender address
+   */
+  public record Mail(Optional<String> smtpHost, int smtpPort, boolean startTls,
+      Optional<String> username, String password, String from) {
+    @Override
+    public String toString() {
+      return "Mail[smtpHost=" + smtpHost + ", smtpPort=" + smtpPort + ", startTls=" + startTls
+          + ", username=" + username + ", password=(hidden), from=" + from + "]";
+    }
+  }
 
   /**
    * Hard limits of the gRPC transport; see README's configuration table for each variable.
@@ -120,7 +172,7 @@ public record RosterConfig(
     }
   }
 
-  private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
+  private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
   /** Reads the configuration from the process environment. */
   public static RosterConfig fromEnvironment() {
@@ -164,7 +216,19 @@ public record RosterConfig(
             r.bootstrapKey("ROSTER_BOOTSTRAP_ADMIN_KEY"),
             r.positive("ROSTER_AUTH_CACHE_TTL", Duration.ofSeconds(5)),
             r.positiveInt("ROSTER_RATE_LIMIT_PER_SECOND", 50),
-            r.positiveInt("ROSTER_RATE_LIMIT_BURST", 100)));
+            r.positiveInt("ROSTER_RATE_LIMIT_BURST", 100)),
+        new Jobs(
+            r.role("ROSTER_ROLE"),
+            r.queues("ROSTER_QUEUES", "default=10,mail=5,exports=2"),
+            r.positive("ROSTER_JOB_RESCUE_AFTER", Duration.ofSeconds(30)),
+            r.positive("ROSTER_JOB_PRUNE_AFTER", Duration.ofDays(7))),
+        new Mail(
+            r.string("ROSTER_SMTP_HOST"),
+            r.port("ROSTER_SMTP_PORT", 587),
+            r.bool("ROSTER_SMTP_STARTTLS", true),
+            r.string("ROSTER_SMTP_USERNAME"),
+            r.string("ROSTER_SMTP_PASSWORD").orElse(""),
+            r.string("ROSTER_MAIL_FROM").orElse("roster@localhost")));
   }
 
   /** Thrown when a variable is set to something Roster cannot use. */
@@ -178,6 +242,53 @@ public record RosterConfig(
     Optional<String> string(String name) {
       String value = env.get(name);
       return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
+    }
+
+    Role role(String name) {
+      Optional<String> value = string(name);
+      if (value.isEmpty()) {
+        return Role.ALL;
+      }
+      try {
+        return Role.valueOf(value.get().toUpperCase(java.util.Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new InvalidConfigException(name, value.get(), "all, api or worker");
+      }
+    }
+
+    boolean bool(String name, boolean fallback) {
+      Optional<String> value = string(name);
+      if (value.isEmpty()) {
+        return fallback;
+      }
+      return switch (value.get().toLowerCase(java.util.Locale.ROOT)) {
+        case "true", "yes", "1" -> true;
+        case "false", "no", "0" -> false;
+        default -> throw new InvalidConfigException(name, value.get(), "true or false");
+      };
+    }
+
+    /** {@code name=concurrency,name=concurrency}. */
+    Map<String, Integer> queues(String name, String fallback) {
+      String value = string(name).orElse(fallback);
+      Map<String, Integer> queues = new java.util.LinkedHashMap<>();
+      String expected = "comma-separated queue=concurrency pairs, e.g. default=10,mail=5";
+      for (String part : value.split(",")) {
+        String[] kv = part.trim().split("=");
+        if (kv.length != 2 || !kv[0].trim().matches("[a-z][a-z0-9_-]{0,62}")) {
+          throw new InvalidConfigException(name, value, expected);
+        }
+        try {
+          int concurrency = Integer.parseInt(kv[1].trim());
+          if (concurrency < 1 || concurrency > 1000) {
+            throw new InvalidConfigException(name, value, expected + " (1..1000)");
+          }
+          queues.put(kv[0].trim(), concurrency);
+        } catch (NumberFormatException e) {
+          throw new InvalidConfigException(name, value, expected);
+        }
+      }
+      return Map.copyOf(queues);
     }
 
     /** A bootstrap API key secret: at least 32 printable ASCII characters, no spaces. */
@@ -270,13 +381,13 @@ public record RosterConfig(
       return value;
     }
 
-    /** Accepts {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h} or ISO-8601 ({@code PT30S}). */
+    /** Accepts {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 7d} or ISO-8601 ({@code PT30S}). */
     Duration duration(String name, Duration fallback) {
       Optional<String> value = string(name);
       if (value.isEmpty()) {
         return fallback;
       }
-      String expected = "a duration such as 500ms, 30s, 5m, 1h or PT30S";
+      String expected = "a duration such as 500ms, 30s, 5m, 1h, 7d or PT30S";
       Matcher m = SIMPLE_DURATION.matcher(value.get());
       try {
         if (m.matches()) {
@@ -285,7 +396,8 @@ public record RosterConfig(
             case "ms" -> Duration.ofMillis(n);
             case "s" -> Duration.ofSeconds(n);
             case "m" -> Duration.ofMinutes(n);
-            default -> Duration.ofHours(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
           };
         }
         Duration parsed = Duration.parse(value.get());

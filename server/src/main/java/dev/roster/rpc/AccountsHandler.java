@@ -18,6 +18,8 @@ import dev.roster.proto.accounts.v1.CreateOrganizationRequest;
 import dev.roster.proto.accounts.v1.CreateUserRequest;
 import dev.roster.proto.accounts.v1.DeleteOrganizationRequest;
 import dev.roster.proto.accounts.v1.DeleteUserRequest;
+import com.google.longrunning.Operation;
+import dev.roster.proto.accounts.v1.ExportUsersRequest;
 import dev.roster.proto.accounts.v1.GetOrganizationRequest;
 import dev.roster.proto.accounts.v1.GetUserRequest;
 import dev.roster.proto.accounts.v1.LookupUserRequest;
@@ -234,6 +236,13 @@ public final class AccountsHandler extends AccountsServiceGrpc.AccountsServiceIm
           new FieldViolation("email", "FIELD_REQUIRED", "one of handle or email is required")));
     };
     reply(out, AccountsMapper.toProto(user));
+  }
+
+  @Override
+  public void exportUsers(ExportUsersRequest request, StreamObserver<Operation> out) {
+    UUID organizationId = ResourceNames.parseOrganization("parent", request.getParent());
+    Callers.require(organizationId, Scope.ACCOUNTS_READ);
+    reply(out, OperationsMapper.toProto(accounts.exportUsers(organizationId, request.getFilter())));
   }
 
   private static <T> void reply(StreamObserver<T> out, T response) {

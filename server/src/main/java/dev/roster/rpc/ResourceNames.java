@@ -22,6 +22,25 @@ final class ResourceNames {
   /** A parsed user name. */
   record UserName(UUID organizationId, UUID userId) {}
 
+  private static final Pattern OPERATION =
+      Pattern.compile("organizations/(" + UUID_RE + ")/operations/(" + UUID_RE + ")");
+
+  /** A parsed operation name. */
+  record OperationName(UUID organizationId, UUID operationId) {}
+
+  static String operation(UUID organizationId, UUID operationId) {
+    return "organizations/" + organizationId + "/operations/" + operationId;
+  }
+
+  /** Parses {@code organizations/{uuid}/operations/{uuid}}. */
+  static OperationName parseOperation(String field, String name) {
+    Matcher m = OPERATION.matcher(require(field, name));
+    if (!m.matches()) {
+      throw invalid(field, name, "organizations/{uuid}/operations/{uuid}");
+    }
+    return new OperationName(UUID.fromString(m.group(1)), UUID.fromString(m.group(2)));
+  }
+
   /** A parsed API key name; no organization for a platform-admin key. */
   record ApiKeyName(Optional<UUID> organizationId, UUID keyId) {}
 

@@ -44,8 +44,19 @@ public final class TestServer implements AutoCloseable {
     env.put("ROSTER_DATABASE_URL", TestDatabase.jdbcUrl());
     env.put("ROSTER_DATABASE_USER", "postgres");
     env.put("ROSTER_SHUTDOWN_GRACE", "5s");
+    env.put("ROSTER_DATA_DIR", tempDir().toString());
     env.putAll(extraEnv);
     return new TestServer(RosterServer.start(RosterConfig.from(env)));
+  }
+
+  private static java.nio.file.Path tempDir() {
+    try {
+      java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("roster-test-");
+      dir.toFile().deleteOnExit();
+      return dir;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   public ManagedChannel channel() {

@@ -1,0 +1,49 @@
+package dev.roster.accounts;
+
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * A users export: a long-running operation that a worker carries out.
+ *
+ * @param organizationId the organization exported
+ * @param id the operation's id
+ * @param filter the AIP-160 filter of the users exported
+ * @param done whether it has finished (with a result or an error)
+ * @param cancelRequested whether a caller asked to cancel it
+ * @param exportedCount users written so far
+ * @param result where the file is, once done without error
+ * @param error why it failed or stopped, once done with an error
+ * @param createTime when it was requested
+ * @param updateTime when its progress last changed
+ */
+public record ExportOperation(
+    UUID organizationId,
+    UUID id,
+    String filter,
+    boolean done,
+    boolean cancelRequested,
+    long exportedCount,
+    Optional<Result> result,
+    Optional<Failure> error,
+    Instant createTime,
+    Instant updateTime) {
+
+  /**
+   * A finished export.
+   *
+   * @param uri a file:// URI of the gzip-compressed NDJSON file
+   * @param userCount users in it
+   * @param byteCount its size in bytes
+   */
+  public record Result(String uri, long userCount, long byteCount) {}
+
+  /**
+   * Why an export ended without a result.
+   *
+   * @param code a gRPC status code name, e.g. CANCELLED or INTERNAL
+   * @param message what happened
+   */
+  public record Failure(String code, String message) {}
+}

@@ -1,0 +1,170 @@
+package dev.roster.accounts;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.roster.jobs.Job;
+import dev.roster.jobs.JobHandler;
+import dev.roster.jobs.JobQueue;
+import dev.roster.jobs.JobRequest;
+import dev.roster.platform.Ids;
+import dev.roster.platform.query.Filters;
+import dev.roster.platform.query.ListQuery;
+import dev.roster.platform.query.Page;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.zip.GZIPOutputStream;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Users exports as long-running operations. Starting one writes the operation row and enqueues the
+ * job in one transaction; the job streams the matching users page by page (keyset, 1000 rows at a
+ * time, never the whole table in memory) into a gzip-compressed NDJSON file, records progress after
+ * every page, and stops at the next page once cancellation is requested.
+ */
+final class Exports {
+  static final String KIND = "export_users";
+  static final String QUEUE = "exports";
+  private static final Logger log = LoggerFactory.getLogger(Exports.class);
+  private static final int PAGE = 1000;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Jdbi jdbi;
+  private final Clock clock;
+  private final JobQueue jobs;
+
+  Exports(Jdbi jdbi, Clock clock, JobQueue jobs) {
+    this.jdbi = jdbi;
+    this.clock = clock;
+    this.jobs = jobs;
+  }
+
+  ExportOperation start(UUID organizationId, String filter) {
+    Filters.compile(filter, UserStore.FILTERS, "f");
+    UUID id = Ids.newId();
+    return jdbi.inTransaction(h -> {
+      Organization org = OrganizationStore.share(h, organizationId)
+          .orElseThrow(() -> new OrganizationNotFoundException(organizationId));
+      if (org.isDeleted()) {
+        throw new OrganizationDeletedException(organizationId);
+      }
+      OperationStore.insert(h, organizationId, id, KIND, filter, now());
+      jobs.enqueue(h, JobRequest.of(KIND, JSON.createObjectNode()
+              .put("organizationId", organizationId.toString())
+              .put("operationId", id.toString()).toString())
+          .withQueue(QUEUE).withMaxAttempts(5).withTimeout(Duration.ofHours(1)));
+      return OperationStore.find(h, organizationId, id).orElseThrow();
+    });
+  }
+
+  ExportOperation get(UUID organizationId, UUID id) {
+    return jdbi.withHandle(h -> OperationStore.find(h, organizationId, id))
+        .orElseThrow(() -> new OperationNotFoundException(organizationId, id));
+  }
+
+  Page<ExportOperation> list(UUID organizationId, ListQuery query) {
+    return jdbi.withHandle(h -> OperationStore.list(h, organizationId, query));
+  }
+
+  ExportOperation cancel(UUID organizationId, UUID id) {
+    return jdbi.inTransaction(h -> {
+      OperationStore.find(h, organizationId, id)
+          .orElseThrow(() -> new OperationNotFoundException(organizationId, id));
+      OperationStore.requestCancel(h, id, now());
+      return OperationStore.find(h, organizationId, id).orElseThrow();
+    });
+  }
+
+  /** The worker side: writes the file under {@code directory}. Safe to run again (at least once). */
+  JobHandler handler(Path directory) {
+    return job -> run(job, directory);
+  }
+
+  private void run(Job job, Path directory) throws IOException {
+    JsonNode args = JSON.readTree(job.args());
+    UUID organizationId = UUID.fromString(args.get("organizationId").asText());
+    UUID id = UUID.fromString(args.get("operationId").asText());
+    ExportOperation op = get(organizationId, id);
+    if (op.done()) {
+      return;
+    }
+    if (op.cancelRequested()) {
+      cancelled(id);
+      return;
+    }
+    Files.createDirectories(directory);
+    Path target = directory.resolve(id + ".ndjson.gz");
+    Path partial = directory.resolve(id + ".ndjson.gz.partial");
+    long count = 0;
+    boolean cancelled = false;
+    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(partial), 1 << 16);
+        JsonGenerator json = new JsonFactory().createGenerator(out, JsonEncoding.UTF8)) {
+      json.setRootValueSeparator(null);
+      Optional<List<Object>> after = Optional.empty();
+      do {
+        if (Thread.currentThread().isInterrupted()) {
+          throw new IOException("export interrupted (timeout or shutdown)");
+        }
+        Optional<List<Object>> position = after;
+        Page<User> page = jdbi.withHandle(h -> UserStore.list(h, organizationId,
+            new ListQuery(PAGE, op.filter(), "", false, position, Set.of())));
+        for (User user : page.items()) {
+          write(json, user);
+        }
+        json.flush();
+        count += page.items().size();
+        after = page.next();
+        long exported = count;
+        cancelled = jdbi.withHandle(h -> OperationStore.progress(h, id, exported, now()));
+      } while (after.isPresent() && !cancelled);
+    }
+    if (cancelled) {
+      Files.deleteIfExists(partial);
+      cancelled(id);
+      return;
+    }
+    Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    long bytes = Files.size(target);
+    long exported = count;
+    jdbi.useHandle(h -> OperationStore.succeed(h, id, exported, target.toUri().toString(), bytes, now()));
+    log.info("export {} of organization {}: {} users, {} bytes", id, organizationId, count, bytes);
+  }
+
+  private void cancelled(UUID id) {
+    jdbi.useHandle(h -> OperationStore.fail(h, id, "CANCELLED", "the export was cancelled", now()));
+  }
+
+  /** One user as a JSON line, with the API's field names. */
+  private static void write(JsonGenerator json, User user) throws IOException {
+    json.writeStartObject();
+    json.writeStringField("name",
+        "organizations/" + user.organizationId() + "/users/" + user.id());
+    json.writeStringField("handle", user.handle());
+    json.writeStringField("email", user.email());
+    json.writeStringField("display_name", user.displayName());
+    json.writeStringField("status", user.status().name());
+    json.writeStringField("create_time", user.createTime().toString());
+    json.writeStringField("update_time", user.updateTime().toString());
+    json.writeEndObject();
+    json.writeRaw('\n');
+  }
+
+  private Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.MICROS);
+  }
+}

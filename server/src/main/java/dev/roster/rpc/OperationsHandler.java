@@ -1,0 +1,99 @@
+package dev.roster.rpc;
+
+import com.google.longrunning.CancelOperationRequest;
+import com.google.longrunning.GetOperationRequest;
+import com.google.longrunning.ListOperationsRequest;
+import com.google.longrunning.ListOperationsResponse;
+import com.google.longrunning.Operation;
+import com.google.longrunning.OperationsGrpc;
+import com.google.longrunning.WaitOperationRequest;
+import com.google.protobuf.Empty;
+import com.google.protobuf.FieldMask;
+import dev.roster.access.Scope;
+import dev.roster.accounts.Accounts;
+import dev.roster.accounts.ExportOperation;
+import dev.roster.platform.errors.InvalidArgumentException;
+import dev.roster.platform.paging.PageTokens;
+import io.grpc.Context;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.UUID;
+
+/**
+ * google.longrunning.Operations (AIP-151) for the organization's operations (users exports). Names
+ * are {@code organizations/{uuid}/operations/{uuid}}, so the tenant is checked before anything is
+ * read; every method needs ACCOUNTS_READ on the organization. DeleteOperation is not offered.
+ */
+public final class OperationsHandler extends OperationsGrpc.OperationsImplBase {
+  private static final Duration MAX_WAIT = Duration.ofMinutes(1);
+  private static final long POLL_MILLIS = 200;
+
+  private final Accounts accounts;
+  private final Lists lists;
+
+  public OperationsHandler(Accounts accounts, PageTokens pageTokens) {
+    this.accounts = accounts;
+    this.lists = new Lists(pageTokens);
+  }
+
+  @Override
+  public void getOperation(GetOperationRequest request, StreamObserver<Operation> out) {
+    var name = ResourceNames.parseOperation("name", request.getName());
+    Callers.require(name.organizationId(), Scope.ACCOUNTS_READ);
+    reply(out, OperationsMapper.toProto(accounts.getOperation(name.organizationId(), name.operationId())));
+  }
+
+  /** {@code name} is the collection's parent, {@code organizations/{uuid}}, as AIP-151 has it. */
+  @Override
+  public void listOperations(ListOperationsRequest request, StreamObserver<ListOperationsResponse> out) {
+    UUID organizationId = ResourceNames.parseOrganization("name", request.getName());
+    Callers.require(organizationId, Scope.ACCOUNTS_READ);
+    if (!request.getFilter().isEmpty()) {
+      throw InvalidArgumentException.of("filter", "UNSUPPORTED_FILTER",
+          "operations cannot be filtered; leave it empty");
+    }
+    var binding = new Lists.Binding("ListOperations", request.getName(), "", "", false);
+    var query = lists.query(binding, request.getPageSize(), request.getPageToken(),
+        FieldMask.getDefaultInstance(), Operation.getDescriptor());
+    var page = accounts.listOperations(organizationId, query);
+    reply(out, ListOperationsResponse.newBuilder()
+        .addAllOperations(page.items().stream().map(OperationsMapper::toProto).toList())
+        .setNextPageToken(lists.nextToken(binding, page))
+        .build());
+  }
+
+  @Override
+  public void cancelOperation(CancelOperationRequest request, StreamObserver<Empty> out) {
+    var name = ResourceNames.parseOperation("name", request.getName());
+    Callers.require(name.organizationId(), Scope.ACCOUNTS_READ);
+    accounts.cancelOperation(name.organizationId(), name.operationId());
+    reply(out, Empty.getDefaultInstance());
+  }
+
+  /** Waits until the operation is done, the timeout (at most a minute) or the call's deadline. */
+  @Override
+  public void waitOperation(WaitOperationRequest request, StreamObserver<Operation> out) {
+    var name = ResourceNames.parseOperation("name", request.getName());
+    Callers.require(name.organizationId(), Scope.ACCOUNTS_READ);
+    Duration timeout = request.hasTimeout()
+        ? Duration.ofSeconds(request.getTimeout().getSeconds(), request.getTimeout().getNanos())
+        : MAX_WAIT;
+    long until = System.nanoTime() + Math.min(timeout.toNanos(), MAX_WAIT.toNanos());
+    ExportOperation op = accounts.getOperation(name.organizationId(), name.operationId());
+    while (!op.done() && System.nanoTime() < until && !Context.current().isCancelled()) {
+      try {
+        Thread.sleep(POLL_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      op = accounts.getOperation(name.organizationId(), name.operationId());
+    }
+    reply(out, OperationsMapper.toProto(op));
+  }
+
+  private static <T> void reply(StreamObserver<T> out, T response) {
+    out.onNext(response);
+    out.onCompleted();
+  }
+}
