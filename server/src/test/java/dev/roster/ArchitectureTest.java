@@ -74,8 +74,30 @@ class ArchitectureTest {
   }
 
   @Test
+  void jobs_neverSeeGrpcProtoOrContexts() {
+    ArchRule rule = noClasses().that().resideInAPackage("dev.roster.jobs..")
+        .should().dependOnClassesThat().resideInAnyPackage(
+            "io.grpc..", "com.google.protobuf..", "com.google.rpc..", "dev.roster.proto..",
+            "dev.roster.rpc..", "dev.roster.accounts..", "dev.roster.access..")
+        .because("the queue is plumbing that contexts use, not the other way round");
+    rule.check(classes);
+  }
+
+  @Test
+  void jobsInternals_stayPackagePrivate() {
+    ArchRule rule = classes().that().resideInAPackage("dev.roster.jobs..")
+        .and().haveSimpleNameEndingWith("Store")
+        .or().haveFullyQualifiedName("dev.roster.jobs.Execution")
+        .or().haveFullyQualifiedName("dev.roster.jobs.Maintenance")
+        .should().notHaveModifier(JavaModifier.PUBLIC)
+        .because("callers enqueue through JobQueue and run jobs through Workers");
+    rule.check(classes);
+  }
+
+  @Test
   void contextSql_isOnlyReachedThroughTheFacade() {
-    ArchRule rule = noClasses().that().resideOutsideOfPackages("dev.roster.accounts..", "dev.roster.access..")
+    ArchRule rule = noClasses().that().resideOutsideOfPackages(
+            "dev.roster.accounts..", "dev.roster.access..", "dev.roster.jobs..")
         .should().dependOnClassesThat().haveSimpleNameEndingWith("Store")
         .andShould().dependOnClassesThat().resideInAPackage("dev.roster.accounts.internal..");
     rule.check(classes);

@@ -1,0 +1,87 @@
+package dev.roster.jobs;
+
+import dev.roster.platform.Ids;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The job queue's face for the code that creates work: enqueue, look up, cancel, count, prune.
+ * Jobs are rows in PostgreSQL; {@link Workers} run them. See docs/JOBS.md.
+ */
+public final class JobQueue {
+  private static final int PRUNE_BATCH = 10_000;
+
+  private final Jdbi jdbi;
+
+  public JobQueue(Jdbi jdbi) {
+    this.jdbi = jdbi;
+  }
+
+  /** Completion times of recently completed jobs of one queue. */
+  public record Durations(String queue, long completed, Duration mean, Duration p95, Duration max) {}
+
+  /**
+   * Enqueues on the caller's open handle, so the job is part of the caller's transaction: it exists
+   * if and only if that transaction commits, and no worker sees it before then. Call it inside the
+   * {@code jdbi.inTransaction} that makes the business write. For a unique job whose key is taken
+   * (see {@link JobRequest}), inserts nothing and returns the job that holds the key; in that case
+   * the handle must be in read committed isolation (the default).
+   *
+   * @throws org.jdbi.v3.core.statement.StatementException if {@code args} is not valid JSON (this
+   *     also aborts the caller's transaction)
+   */
+  public Job enqueue(Handle handle, JobRequest request) {
+    return JobStore.insert(handle, Ids.newId(), request);
+  }
+
+  /**
+   * Enqueues in a transaction of its own, unless it is called inside a Jdbi callback on the same
+   * thread: Jdbi then hands it the callback's handle, so it joins that transaction. Prefer
+   * {@link #enqueue(Handle, JobRequest)} there, which says so.
+   */
+  public Job enqueue(JobRequest request) {
+    return jdbi.inTransaction(h -> enqueue(h, request));
+  }
+
+  public Optional<Job> get(UUID id) {
+    return jdbi.withHandle(h -> JobStore.find(h, id));
+  }
+
+  /**
+   * Cancels a job that has not finished; a job already completed, discarded or cancelled is left
+   * as it is. A running job is interrupted by its worker within a heartbeat interval and its
+   * outcome is ignored. Returns the job as it is after the call, empty if there is no such job.
+   */
+  public Optional<Job> cancel(UUID id) {
+    return jdbi.inTransaction(h -> JobStore.cancel(h, id));
+  }
+
+  /** Jobs per queue and state (states with no jobs are left out). Counts every row: keep it
+   * cheap by pruning. */
+  public List<QueueCount> counts() {
+    return jdbi.withHandle(JobStore::counts);
+  }
+
+  /** Per queue, how long the jobs that completed within {@code since} took to run. */
+  public List<Durations> durations(Duration since) {
+    return jdbi.withHandle(h -> JobStore.durations(h, since));
+  }
+
+  /**
+   * Deletes completed, discarded and cancelled jobs that finished more than {@code olderThan} ago,
+   * in batches. Returns how many were deleted. {@link Workers} call it periodically.
+   */
+  public int prune(Duration olderThan) {
+    int total = 0;
+    int deleted;
+    do {
+      deleted = jdbi.withHandle(h -> JobStore.pruneBatch(h, olderThan, PRUNE_BATCH));
+      total += deleted;
+    } while (deleted == PRUNE_BATCH);
+    return total;
+  }
+}
