@@ -32,6 +32,9 @@ import java.util.Optional;
  * @param maxAttempts attempts before the job is discarded, default 20
  * @param timeout     how long one attempt may run; empty means the worker's default
  * @param unique      the uniqueness window, if the job is unique
+ * @throws IllegalArgumentException (from the constructor and every {@code with...} method) for a
+ *     blank or over-long kind or queue, a priority outside 0 to 9, max attempts under 1, or a
+ *     timeout or window under 1 ms
  */
 public record JobRequest(
     String kind,

@@ -360,7 +360,13 @@ public final class Workers implements AutoCloseable {
       return this;
     }
 
-    /** Validates the settings, registers this node and starts polling. */
+    /**
+     * Validates the settings, registers this node (its first heartbeat) and starts polling.
+     *
+     * @throws IllegalArgumentException if {@code rescueAfter} is under 3 heartbeat intervals, an
+     *     interval is under 1 ms, two cron entries share a name, or a cron period is not shorter
+     *     than the prune age
+     */
     public Workers start() {
       if (rescueAfter.compareTo(heartbeatInterval.multipliedBy(3)) < 0) {
         throw new IllegalArgumentException("rescueAfter must be at least 3 heartbeat intervals");
