@@ -189,7 +189,7 @@ public record RosterConfig(
         r.string("ROSTER_DATABASE_PASSWORD").orElse(""),
         Path.of(r.string("ROSTER_DATA_DIR").orElse(".roster")),
         r.port("ROSTER_EMBEDDED_DATABASE_PORT", 0),
-        r.positiveInt("ROSTER_DATABASE_POOL_SIZE", 10),
+        r.positiveInt("ROSTER_DATABASE_POOL_SIZE", 20),
         r.positive("ROSTER_DATABASE_CONNECT_TIMEOUT", Duration.ofSeconds(5)),
         r.positive("ROSTER_DATABASE_SOCKET_TIMEOUT", Duration.ofSeconds(30)),
         r.positive("ROSTER_DATABASE_ACQUIRE_TIMEOUT", Duration.ofSeconds(5)),
@@ -219,7 +219,7 @@ public record RosterConfig(
             r.positiveInt("ROSTER_RATE_LIMIT_BURST", 100)),
         new Jobs(
             r.role("ROSTER_ROLE"),
-            r.queues("ROSTER_QUEUES", "default=10,mail=5,exports=2"),
+            r.queues("ROSTER_QUEUES", "default=5,mail=3,exports=1"),
             r.positive("ROSTER_JOB_RESCUE_AFTER", Duration.ofSeconds(30)),
             r.positive("ROSTER_JOB_PRUNE_AFTER", Duration.ofDays(7))),
         new Mail(

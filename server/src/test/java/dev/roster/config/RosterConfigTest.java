@@ -17,7 +17,7 @@ class RosterConfigTest {
     assertThat(c.grpcPort()).isEqualTo(9090);
     assertThat(c.databaseUrl()).isEmpty();
     assertThat(c.dataDir()).isEqualTo(Path.of(".roster"));
-    assertThat(c.databasePoolSize()).isEqualTo(10);
+    assertThat(c.databasePoolSize()).isEqualTo(20);
     assertThat(c.databaseSocketTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(c.shutdownGrace()).isEqualTo(Duration.ofSeconds(20));
   }
