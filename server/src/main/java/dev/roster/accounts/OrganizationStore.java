@@ -49,8 +49,16 @@ final class OrganizationStore {
 
   /** id always, then the columns behind {@code fields} (all when empty). */
   static String columns(Set<String> fields) {
-    StringBuilder sql = new StringBuilder("id");
-    FIELD_COLUMNS.forEach((field, column) -> {
+    return selectList("id", FIELD_COLUMNS, fields);
+  }
+
+  /**
+   * The SELECT list for a read mask: the {@code always} columns, then the column of each resource
+   * field asked for (every field when {@code fields} is empty), in a fixed order.
+   */
+  static String selectList(String always, Map<String, String> fieldColumns, Set<String> fields) {
+    StringBuilder sql = new StringBuilder(always);
+    fieldColumns.forEach((field, column) -> {
       if (fields.isEmpty() || fields.contains(field)) {
         sql.append(", ").append(column);
       }

@@ -59,13 +59,7 @@ final class UserStore {
 
   /** organization_id and id always, then the columns behind {@code fields} (all when empty). */
   static String columns(Set<String> fields) {
-    StringBuilder sql = new StringBuilder("organization_id, id");
-    FIELD_COLUMNS.forEach((field, column) -> {
-      if (fields.isEmpty() || fields.contains(field)) {
-        sql.append(", ").append(column);
-      }
-    });
-    return sql.toString();
+    return OrganizationStore.selectList("organization_id, id", FIELD_COLUMNS, fields);
   }
 
   /**
