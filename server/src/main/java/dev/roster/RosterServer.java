@@ -107,7 +107,8 @@ public final class RosterServer implements AutoCloseable {
       Database db = storage.database();
       Database database = db;
       health = new HealthReporter(
-          () -> db.ping(config.databaseConnectTimeout()), config.healthCheckInterval());
+          () -> db.ping(config.databaseConnectTimeout()), config.healthCheckInterval(),
+          config.jobs().role().servesApi());
       JobQueue jobs = new JobQueue(database.jdbi());
       Accounts accounts = new Accounts(database.jdbi(), Clock.systemUTC(), jobs);
       Access access = new Access(database.jdbi(), accounts, Clock.systemUTC(),

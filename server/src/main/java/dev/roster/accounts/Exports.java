@@ -99,6 +99,19 @@ final class Exports {
     JsonNode args = JSON.readTree(job.args());
     UUID organizationId = UUID.fromString(args.get("organizationId").asText());
     UUID id = UUID.fromString(args.get("operationId").asText());
+    try {
+      export(organizationId, id, directory);
+    } catch (IOException | RuntimeException e) {
+      if (job.attempt() >= job.maxAttempts()) {
+        // The queue discards the job now; the operation must not stay "running" forever.
+        jdbi.useHandle(h -> OperationStore.fail(h, id, "INTERNAL",
+            "the export failed after " + job.attempt() + " attempts", now()));
+      }
+      throw e;
+    }
+  }
+
+  private void export(UUID organizationId, UUID id, Path directory) throws IOException {
     ExportOperation op = get(organizationId, id);
     if (op.done()) {
       return;

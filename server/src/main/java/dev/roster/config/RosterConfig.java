@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * @param databaseUrl JDBC URL of an external PostgreSQL; empty means start an embedded one
  * @param databaseUser user for {@code databaseUrl}
  * @param databasePassword password for {@code databaseUrl}
- * @param dataDir where the embedded PostgreSQL (and later exports) keep their files
+ * @param dataDir where the embedded PostgreSQL (and, in roles that run jobs, .eml mail and export files) keep their files
  * @param embeddedDatabasePort port of the embedded PostgreSQL; 0 picks a free one
  * @param databasePoolSize maximum connections in the pool
  * @param databaseConnectTimeout how long to wait for a new database connection to open

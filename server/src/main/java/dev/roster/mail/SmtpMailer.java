@@ -16,7 +16,8 @@ public final class SmtpMailer implements Mailer {
 
   /**
    * @param host SMTP server
-   * @param port its port (587 for submission with STARTTLS, 25, or 465)
+   * @param port its port (587 for submission with STARTTLS, or 25); implicit TLS (465) is not
+   *     supported
    * @param startTls require STARTTLS before authenticating
    * @param username login, if the server wants one
    * @param password its password

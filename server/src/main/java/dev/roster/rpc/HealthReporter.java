@@ -20,8 +20,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class HealthReporter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HealthReporter.class);
-  private static final String[] SERVICES = {
-      HealthStatusManager.SERVICE_NAME_ALL_SERVICES, AccountsServiceGrpc.SERVICE_NAME};
 
   private final HealthStatusManager manager = new HealthStatusManager();
   private final ScheduledExecutorService probe = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -32,8 +30,16 @@ public final class HealthReporter implements AutoCloseable {
   private final AtomicBoolean shutDown = new AtomicBoolean();
   private volatile ServingStatus current = ServingStatus.NOT_SERVING;
 
-  /** Probes {@code databaseUp} now and then every {@code interval}. */
-  public HealthReporter(BooleanSupplier databaseUp, Duration interval) {
+  private final String[] services;
+
+  /**
+   * Probes {@code databaseUp} now and then every {@code interval}; reports the API services too
+   * only when this process serves them ({@code servesApi}).
+   */
+  public HealthReporter(BooleanSupplier databaseUp, Duration interval, boolean servesApi) {
+    this.services = servesApi
+        ? new String[] {HealthStatusManager.SERVICE_NAME_ALL_SERVICES, AccountsServiceGrpc.SERVICE_NAME}
+        : new String[] {HealthStatusManager.SERVICE_NAME_ALL_SERVICES};
     set(ServingStatus.NOT_SERVING);
     check(databaseUp);
     probe.scheduleWithFixedDelay(() -> check(databaseUp), interval.toMillis(), interval.toMillis(),
@@ -62,7 +68,7 @@ public final class HealthReporter implements AutoCloseable {
 
   private void set(ServingStatus status) {
     current = status;
-    for (String service : SERVICES) {
+    for (String service : services) {
       manager.setStatus(service, status);
     }
   }

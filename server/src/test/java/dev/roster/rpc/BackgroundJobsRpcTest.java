@@ -146,7 +146,7 @@ class BackgroundJobsRpcTest {
   }
 
   @Test
-  void exportUsers_cancelled_stopsWithCancelledAndNoFile_andOtherTenantsAreRefused() throws Exception {
+  void exportUsers_cancelled_stopsWithCancelledAndNoResult_andOtherTenantsAreRefused() throws Exception {
     Operation started;
     Organization org;
     try (TestServer api = TestServer.start(Map.of("ROSTER_ROLE", "api"))) {
@@ -168,7 +168,8 @@ class BackgroundJobsRpcTest {
           .setName(org.getName() + "/operations/" + UUID.randomUUID()).build()))
           .is(Code.PERMISSION_DENIED, "TENANT_FORBIDDEN");
     }
-    // Only now does a worker see the job: it finds the cancellation and stops.
+    // Only now does a process that runs jobs (role all) see the job: it finds the cancellation
+    // and stops without writing a result.
     try (TestServer worker = TestServer.start(Map.of())) {
       var operations = OperationsGrpc.newBlockingStub(worker.channel())
           .withCallCredentials(TestServer.bearer(TestServer.ADMIN_KEY)).withDeadlineAfter(60, TimeUnit.SECONDS);
