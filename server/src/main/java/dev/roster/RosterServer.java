@@ -32,7 +32,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,15 +49,19 @@ public final class RosterServer implements AutoCloseable {
   private final Server server;
   private final HealthReporter health;
   private final Storage storage;
+  private static final AtomicInteger CALL_THREAD = new AtomicInteger();
+
   private final Workers workers;
+  private final ExecutorService callThreads;
   private final Duration grace;
 
   private RosterServer(Server server, HealthReporter health, Storage storage, Workers workers,
-      Duration grace) {
+      ExecutorService callThreads, Duration grace) {
     this.server = server;
     this.health = health;
     this.storage = storage;
     this.workers = workers;
+    this.callThreads = callThreads;
     this.grace = grace;
   }
 
@@ -103,6 +110,7 @@ public final class RosterServer implements AutoCloseable {
     Storage storage = Storage.open(config);
     HealthReporter health = null;
     Workers workers = null;
+    ExecutorService callThreads = null;
     try {
       Database db = storage.database();
       Database database = db;
@@ -121,20 +129,27 @@ public final class RosterServer implements AutoCloseable {
 
       // Listed innermost first: a call meets compression, then error translation, then the
       // deadline, then authentication, then the handler.
+      RateLimit defaultLimit = new RateLimit(
+          config.security().rateLimitPerSecond(), config.security().rateLimitBurst());
       ServerInterceptor[] interceptors = {
-          new AuthInterceptor(access, new RateLimiter(new RateLimit(
-              config.security().rateLimitPerSecond(), config.security().rateLimitBurst()))),
+          new AuthInterceptor(access, new RateLimiter(defaultLimit)),
           new DeadlineInterceptor(config.limits().defaultDeadline()),
           new ErrorInterceptor(),
           new CompressionInterceptor()};
+      callThreads = Executors.newFixedThreadPool(config.limits().callThreads(), r -> {
+        Thread t = new Thread(r, "roster-call-" + CALL_THREAD.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+      });
       var builder = ServerTransport.builder(config)
+          .executor(callThreads)
           .addService(health.service())
           .addService(ProtoReflectionServiceV1.newInstance())
           .addService(ProtoReflectionService.newInstance());
       if (config.jobs().role().servesApi()) {
         builder.addService(ServerInterceptors.intercept(new AccountsHandler(accounts, pageTokens),
                 interceptors))
-            .addService(ServerInterceptors.intercept(new ApiKeysHandler(access, pageTokens),
+            .addService(ServerInterceptors.intercept(new ApiKeysHandler(access, pageTokens, defaultLimit),
                 interceptors))
             .addService(ServerInterceptors.intercept(new OperationsHandler(accounts, pageTokens),
                 interceptors));
@@ -145,12 +160,14 @@ public final class RosterServer implements AutoCloseable {
       Server server = builder.build().start();
       log.info("Roster ({}) listening for gRPC on port {}",
           config.jobs().role().name().toLowerCase(java.util.Locale.ROOT), server.getPort());
-      return new RosterServer(server, health, storage, workers, config.shutdownGrace());
+      return new RosterServer(server, health, storage, workers, callThreads, config.shutdownGrace());
     } catch (IOException e) {
       closeQuietly(health, workers, storage, Duration.ZERO);
+      shutdown(callThreads);
       throw new UncheckedIOException("could not listen on port " + config.grpcPort(), e);
     } catch (RuntimeException e) {
       closeQuietly(health, workers, storage, Duration.ZERO);
+      shutdown(callThreads);
       throw e;
     }
   }
@@ -188,6 +205,13 @@ public final class RosterServer implements AutoCloseable {
   public void close() {
     log.info("shutting down: refusing new calls, waiting up to {} for in-flight calls", grace);
     health.enterShutdown();
+    // Jobs stop claiming now and drain in parallel with the calls, against the same grace, so the
+    // whole stop fits in one grace period (keep the pod's termination grace above it).
+    Thread jobsStop = null;
+    if (workers != null) {
+      jobsStop = new Thread(() -> workers.close(grace), "roster-jobs-shutdown");
+      jobsStop.start();
+    }
     server.shutdown();
     try {
       if (!server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -199,9 +223,22 @@ public final class RosterServer implements AutoCloseable {
       server.shutdownNow();
       Thread.currentThread().interrupt();
     }
-    // Jobs get the same grace: running ones may finish, unfinished ones go back to the queue.
-    closeQuietly(health, workers, storage, grace);
+    if (jobsStop != null) {
+      try {
+        jobsStop.join(grace.toMillis() + 10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    closeQuietly(health, workers, storage, Duration.ZERO);
+    shutdown(callThreads);
     log.info("stopped");
+  }
+
+  private static void shutdown(ExecutorService executor) {
+    if (executor != null) {
+      executor.shutdownNow();
+    }
   }
 
   private static void closeQuietly(HealthReporter health, Workers workers, Storage storage,

@@ -5,6 +5,7 @@ create table operations (
     organization_id  uuid        not null references organizations (id),
     kind             text        not null,
     filter           text        not null default '',
+    job_id           uuid,
     done             boolean     not null default false,
     cancel_requested boolean     not null default false,
     exported_count   bigint      not null default 0,

@@ -54,21 +54,22 @@ public final class PagedResponse<T> {
   /** Every page, starting with the first; each further page is fetched when reached. */
   public Iterable<Page<T>> iteratePages() {
     return () -> new Iterator<>() {
-      private Page<T> next = first;
+      // The page handed out last; the next one is fetched only when asked for, so nothing is
+      // fetched ahead and a failing fetch loses no page the caller already has.
+      private Page<T> last;
 
       @Override
       public boolean hasNext() {
-        return next != null;
+        return last == null || last.hasNextPage();
       }
 
       @Override
       public Page<T> next() {
-        if (next == null) {
+        if (!hasNext()) {
           throw new NoSuchElementException();
         }
-        Page<T> current = next;
-        next = current.hasNextPage() ? fetch.apply(current.nextPageToken()) : null;
-        return current;
+        last = last == null ? first : fetch.apply(last.nextPageToken());
+        return last;
       }
     };
   }

@@ -32,17 +32,21 @@ public final class Access {
   private static final Logger log = LoggerFactory.getLogger(Access.class);
   private static final int MAX_SECRET = 512;
   private static final int DISPLAY_NAME_MAX = 200;
+  private static final Duration MAX_LIFETIME = Duration.ofDays(3660);
 
   private final Jdbi jdbi;
   private final Accounts accounts;
   private final Clock clock;
   private final Cache<String, Object> verified;
+  private final Cache<String, UnauthenticatedException> refused;
 
   public Access(Jdbi jdbi, Accounts accounts, Clock clock, Duration cacheTtl) {
     this.jdbi = jdbi;
     this.accounts = accounts;
     this.clock = clock;
     this.verified = Caffeine.newBuilder().expireAfterWrite(cacheTtl).maximumSize(100_000).build();
+    // Refusals get their own small cache, so a flood of made-up keys cannot evict real ones.
+    this.refused = Caffeine.newBuilder().expireAfterWrite(cacheTtl).maximumSize(10_000).build();
   }
 
   /**
@@ -56,9 +60,19 @@ public final class Access {
       throw new UnauthenticatedException("API_KEY_MALFORMED",
           "the authorization header does not carry a Roster API key");
     }
-    Object outcome = verified.get(Secrets.cacheKey(secret), k -> verify(secret));
-    if (outcome instanceof UnauthenticatedException refused) {
-      throw refused;
+    String key = Secrets.cacheKey(secret);
+    UnauthenticatedException knownBad = refused.getIfPresent(key);
+    if (knownBad != null) {
+      throw knownBad;
+    }
+    Object outcome = verified.getIfPresent(key);
+    if (outcome == null) {
+      outcome = verify(secret);
+      if (outcome instanceof UnauthenticatedException bad) {
+        refused.put(key, bad);
+        throw bad;
+      }
+      verified.put(key, outcome);
     }
     Principal principal = (Principal) outcome;
     // A cached key may have expired since it was verified.
@@ -109,8 +123,10 @@ public final class Access {
       v.add("display_name", "INVALID_FORMAT", "must be at most " + DISPLAY_NAME_MAX
           + " characters without control characters");
     }
-    if (request.expireTime().isPresent() && !request.expireTime().get().isAfter(clock.instant())) {
-      v.add("expire_time", "INVALID_VALUE", "must be in the future");
+    if (request.expireTime().isPresent() && (!request.expireTime().get().isAfter(clock.instant())
+        || request.expireTime().get().isAfter(clock.instant().plus(MAX_LIFETIME)))) {
+      v.add("expire_time", "INVALID_VALUE", "must be in the future, at most "
+          + MAX_LIFETIME.toDays() + " days ahead");
     }
     request.rateLimit().ifPresent(limit -> {
       if (limit.perSecond() < 1 || limit.burst() < 1 || limit.perSecond() > 100_000
@@ -162,6 +178,7 @@ public final class Access {
     ApiKey key = jdbi.inTransaction(h -> ApiKeyStore.revoke(h, id, now()))
         .orElseThrow(() -> new ApiKeyNotFoundException(id)).key();
     verified.asMap().values().removeIf(v -> v instanceof Principal p && p.keyId().equals(id));
+    refused.invalidateAll();
     return key;
   }
 

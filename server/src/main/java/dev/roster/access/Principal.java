@@ -45,6 +45,43 @@ public record Principal(UUID keyId, Optional<UUID> organizationId, Set<Scope> sc
   }
 
   /**
+   * What this caller may hand out as a new key: no scope it lacks itself, no higher rate limit
+   * than its own ({@code defaultLimit} when it has none of its own), and no longer life; a
+   * missing limit or expiry is filled in with the caller's. Platform admins are not bound.
+   *
+   * @throws PermissionDeniedException SCOPE_ESCALATION, RATE_LIMIT_ESCALATION or
+   *     LIFETIME_ESCALATION
+   */
+  public NewApiKey bound(NewApiKey wanted, RateLimit defaultLimit) {
+    if (isAdmin()) {
+      return wanted;
+    }
+    requireScopes(wanted.scopes());
+    RateLimit own = rateLimit.orElse(defaultLimit);
+    // No limit asked for: the new key gets the caller's own (or, like it, the server default).
+    Optional<RateLimit> granted = wanted.rateLimit().isPresent() ? wanted.rateLimit() : rateLimit;
+    RateLimit limit = granted.orElse(own);
+    if (limit.perSecond() > own.perSecond() || limit.burst() > own.burst()) {
+      throw new PermissionDeniedException("RATE_LIMIT_ESCALATION", "this API key cannot grant a"
+          + " rate limit above its own (" + own.perSecond() + "/s, burst " + own.burst() + ")",
+          Map.of("limitPerSecond", Integer.toString(own.perSecond()),
+              "burst", Integer.toString(own.burst())));
+    }
+    java.util.Optional<java.time.Instant> expiry = wanted.expireTime();
+    if (expireTime.isPresent()) {
+      if (expiry.isEmpty()) {
+        expiry = expireTime;
+      } else if (expiry.get().isAfter(expireTime.get())) {
+        throw new PermissionDeniedException("LIFETIME_ESCALATION", "this API key cannot grant a"
+            + " key that outlives it (" + expireTime.get() + ")",
+            Map.of("expireTime", expireTime.get().toString()));
+      }
+    }
+    return new NewApiKey(wanted.organizationId(), wanted.displayName(), wanted.scopes(), expiry,
+        granted);
+  }
+
+  /**
    * Allows handing out {@code wanted} scopes: a key can only create keys with scopes it has
    * itself, so KEYS_MANAGE alone is no way to more power.
    *

@@ -10,6 +10,7 @@ import java.util.UUID;
  * @param organizationId the organization exported
  * @param id the operation's id
  * @param filter the AIP-160 filter of the users exported
+ * @param jobId the job that carries it out
  * @param done whether it has finished (with a result or an error)
  * @param cancelRequested whether a caller asked to cancel it
  * @param exportedCount users written so far
@@ -22,6 +23,7 @@ public record ExportOperation(
     UUID organizationId,
     UUID id,
     String filter,
+    Optional<UUID> jobId,
     boolean done,
     boolean cancelRequested,
     long exportedCount,

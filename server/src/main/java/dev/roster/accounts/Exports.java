@@ -9,6 +9,7 @@ import dev.roster.jobs.Job;
 import dev.roster.jobs.JobHandler;
 import dev.roster.jobs.JobQueue;
 import dev.roster.jobs.JobRequest;
+import dev.roster.jobs.JobState;
 import dev.roster.platform.Ids;
 import dev.roster.platform.query.Filters;
 import dev.roster.platform.query.ListQuery;
@@ -63,22 +64,40 @@ final class Exports {
       if (org.isDeleted()) {
         throw new OrganizationDeletedException(organizationId);
       }
-      OperationStore.insert(h, organizationId, id, KIND, filter, now());
-      jobs.enqueue(h, JobRequest.of(KIND, JSON.createObjectNode()
+      UUID jobId = jobs.enqueue(h, JobRequest.of(KIND, JSON.createObjectNode()
               .put("organizationId", organizationId.toString())
               .put("operationId", id.toString()).toString())
-          .withQueue(QUEUE).withMaxAttempts(5).withTimeout(Duration.ofHours(1)));
+          .withQueue(QUEUE).withMaxAttempts(5).withTimeout(Duration.ofHours(1))).id();
+      OperationStore.insert(h, organizationId, id, KIND, filter, jobId, now());
       return OperationStore.find(h, organizationId, id).orElseThrow();
     });
   }
 
   ExportOperation get(UUID organizationId, UUID id) {
-    return jdbi.withHandle(h -> OperationStore.find(h, organizationId, id))
-        .orElseThrow(() -> new OperationNotFoundException(organizationId, id));
+    return settle(jdbi.withHandle(h -> OperationStore.find(h, organizationId, id))
+        .orElseThrow(() -> new OperationNotFoundException(organizationId, id)));
   }
 
   Page<ExportOperation> list(UUID organizationId, ListQuery query) {
-    return jdbi.withHandle(h -> OperationStore.list(h, organizationId, query));
+    Page<ExportOperation> page = jdbi.withHandle(h -> OperationStore.list(h, organizationId, query));
+    return new Page<>(page.items().stream().map(this::settle).toList(), page.next());
+  }
+
+  /**
+   * An operation whose job the queue gave up on (discarded after its last attempt, or cancelled)
+   * is finished with an error, even though no handler got to say so.
+   */
+  private ExportOperation settle(ExportOperation op) {
+    if (op.done() || op.jobId().isEmpty()) {
+      return op;
+    }
+    Optional<JobState> state = jobs.get(op.jobId().get()).map(dev.roster.jobs.Job::state);
+    if (state.isPresent() && (state.get() == JobState.DISCARDED || state.get() == JobState.CANCELLED)) {
+      String message = "the export failed after its last attempt";
+      jdbi.useHandle(h -> OperationStore.fail(h, op.id(), "INTERNAL", message, now()));
+      return jdbi.withHandle(h -> OperationStore.find(h, op.organizationId(), op.id())).orElseThrow();
+    }
+    return op;
   }
 
   ExportOperation cancel(UUID organizationId, UUID id) {
@@ -99,16 +118,7 @@ final class Exports {
     JsonNode args = JSON.readTree(job.args());
     UUID organizationId = UUID.fromString(args.get("organizationId").asText());
     UUID id = UUID.fromString(args.get("operationId").asText());
-    try {
-      export(organizationId, id, directory);
-    } catch (IOException | RuntimeException e) {
-      if (job.attempt() >= job.maxAttempts()) {
-        // The queue discards the job now; the operation must not stay "running" forever.
-        jdbi.useHandle(h -> OperationStore.fail(h, id, "INTERNAL",
-            "the export failed after " + job.attempt() + " attempts", now()));
-      }
-      throw e;
-    }
+    export(organizationId, id, directory);
   }
 
   private void export(UUID organizationId, UUID id, Path directory) throws IOException {
@@ -122,31 +132,17 @@ final class Exports {
     }
     Files.createDirectories(directory);
     Path target = directory.resolve(id + ".ndjson.gz");
-    Path partial = directory.resolve(id + ".ndjson.gz.partial");
-    long count = 0;
-    boolean cancelled = false;
-    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(partial), 1 << 16);
-        JsonGenerator json = new JsonFactory().createGenerator(out, JsonEncoding.UTF8)) {
-      json.setRootValueSeparator(null);
-      Optional<List<Object>> after = Optional.empty();
-      do {
-        if (Thread.currentThread().isInterrupted()) {
-          throw new IOException("export interrupted (timeout or shutdown)");
-        }
-        Optional<List<Object>> position = after;
-        Page<User> page = jdbi.withHandle(h -> UserStore.list(h, organizationId,
-            new ListQuery(PAGE, op.filter(), "", false, position, Set.of())));
-        for (User user : page.items()) {
-          write(json, user);
-        }
-        json.flush();
-        count += page.items().size();
-        after = page.next();
-        long exported = count;
-        cancelled = jdbi.withHandle(h -> OperationStore.progress(h, id, exported, now()));
-      } while (after.isPresent() && !cancelled);
+    // Each attempt writes its own file: a stale attempt still finishing a page (after a hand-back
+    // or a timeout) never shares a file with the new one.
+    Path partial = Files.createTempFile(directory, id + ".", ".partial");
+    long count;
+    try {
+      count = writeUsers(partial, organizationId, id, op.filter());
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(partial);
+      throw e;
     }
-    if (cancelled) {
+    if (count < 0) {
       Files.deleteIfExists(partial);
       cancelled(id);
       return;
@@ -156,6 +152,39 @@ final class Exports {
     long exported = count;
     jdbi.useHandle(h -> OperationStore.succeed(h, id, exported, target.toUri().toString(), bytes, now()));
     log.info("export {} of organization {}: {} users, {} bytes", id, organizationId, count, bytes);
+  }
+
+  /**
+   * Streams the matching users into {@code file}, a page of 1000 at a time, recording progress
+   * after each page. Returns how many were written, or -1 if cancellation was requested.
+   */
+  private long writeUsers(Path file, UUID organizationId, UUID id, String filter)
+      throws IOException {
+    long count = 0;
+    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file), 1 << 16);
+        JsonGenerator json = new JsonFactory().createGenerator(out, JsonEncoding.UTF8)) {
+      json.setRootValueSeparator(null);
+      Optional<List<Object>> after = Optional.empty();
+      do {
+        if (Thread.currentThread().isInterrupted()) {
+          throw new IOException("export interrupted (timeout or shutdown)");
+        }
+        Optional<List<Object>> position = after;
+        Page<User> page = jdbi.withHandle(h -> UserStore.list(h, organizationId,
+            new ListQuery(PAGE, filter, "", false, position, Set.of())));
+        for (User user : page.items()) {
+          write(json, user);
+        }
+        json.flush();
+        count += page.items().size();
+        after = page.next();
+        long exported = count;
+        if (jdbi.withHandle(h -> OperationStore.progress(h, id, exported, now()))) {
+          return -1;
+        }
+      } while (after.isPresent());
+    }
+    return count;
   }
 
   private void cancelled(UUID id) {

@@ -19,8 +19,8 @@ import org.jdbi.v3.core.Handle;
 
 /** The SQL for long-running operations (exports). */
 final class OperationStore {
-  private static final String COLUMNS = "organization_id, id, filter, done, cancel_requested,"
-      + " exported_count, result_uri, result_bytes, error_code, error_message, create_time,"
+  private static final String COLUMNS = "organization_id, id, filter, job_id, done,"
+      + " cancel_requested, exported_count, result_uri, result_bytes, error_code, error_message, create_time,"
       + " update_time";
   private static final SortField ID = new SortField("id", "id", SortField.Type.UUID);
   private static final SortField CREATE_TIME =
@@ -28,12 +28,13 @@ final class OperationStore {
 
   private OperationStore() {}
 
-  static void insert(Handle h, UUID organizationId, UUID id, String kind, String filter, Instant now) {
+  static void insert(Handle h, UUID organizationId, UUID id, String kind, String filter, UUID jobId,
+      Instant now) {
     h.createUpdate("""
-            insert into operations (id, organization_id, kind, filter, create_time, update_time)
-            values (:id, :organizationId, :kind, :filter, :now, :now)""")
+            insert into operations (id, organization_id, kind, filter, job_id, create_time, update_time)
+            values (:id, :organizationId, :kind, :filter, :jobId, :now, :now)""")
         .bind("id", id).bind("organizationId", organizationId).bind("kind", kind)
-        .bind("filter", filter).bind("now", utc(now)).execute();
+        .bind("filter", filter).bind("jobId", jobId).bind("now", utc(now)).execute();
   }
 
   static Optional<ExportOperation> find(Handle h, UUID organizationId, UUID id) {
@@ -96,6 +97,7 @@ final class OperationStore {
         rs.getObject("organization_id", UUID.class),
         rs.getObject("id", UUID.class),
         rs.getString("filter"),
+        Optional.ofNullable(rs.getObject("job_id", UUID.class)),
         rs.getBoolean("done"),
         rs.getBoolean("cancel_requested"),
         rs.getLong("exported_count"),

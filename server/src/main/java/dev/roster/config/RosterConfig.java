@@ -123,6 +123,8 @@ public record RosterConfig(
    * @param maxRstPerWindow RST_STREAM frames a connection may send per {@code rstWindow}
    * @param rstWindow the window for {@code maxRstPerWindow}
    * @param defaultDeadline deadline applied to calls that arrive without one
+   * @param callThreads threads that run calls; more calls wait in a queue, so a flood of slow
+   *     calls cannot make the server start unbounded threads
    */
   public record Limits(
       int maxMessageBytes,
@@ -137,7 +139,8 @@ public record RosterConfig(
       Duration maxConnectionAgeGrace,
       int maxRstPerWindow,
       Duration rstWindow,
-      Duration defaultDeadline) {}
+      Duration defaultDeadline,
+      int callThreads) {}
 
   /**
    * TLS for the gRPC port.
@@ -210,7 +213,8 @@ public record RosterConfig(
             r.positive("ROSTER_MAX_CONNECTION_AGE_GRACE", Duration.ofSeconds(30)),
             r.positiveInt("ROSTER_MAX_RST_PER_WINDOW", 200),
             r.positive("ROSTER_RST_WINDOW", Duration.ofSeconds(10)),
-            r.positive("ROSTER_DEFAULT_DEADLINE", Duration.ofSeconds(10))),
+            r.positive("ROSTER_DEFAULT_DEADLINE", Duration.ofSeconds(10)),
+            r.positiveInt("ROSTER_CALL_THREADS", 64)),
         r.tls(),
         new Security(
             r.bootstrapKey("ROSTER_BOOTSTRAP_ADMIN_KEY"),

@@ -15,6 +15,7 @@ import dev.roster.proto.accounts.v1.ListApiKeysRequest;
 import dev.roster.proto.accounts.v1.ListApiKeysResponse;
 import dev.roster.proto.accounts.v1.RevokeApiKeyRequest;
 import com.google.protobuf.FieldMask;
+import com.google.protobuf.util.Timestamps;
 import io.grpc.stub.StreamObserver;
 import java.time.Instant;
 import java.util.EnumSet;
@@ -29,18 +30,20 @@ import java.util.UUID;
 public final class ApiKeysHandler extends ApiKeysServiceGrpc.ApiKeysServiceImplBase {
   private final Access access;
   private final Lists lists;
+  private final RateLimit defaultRateLimit;
 
-  public ApiKeysHandler(Access access, PageTokens pageTokens) {
+  public ApiKeysHandler(Access access, PageTokens pageTokens, RateLimit defaultRateLimit) {
     this.access = access;
     this.lists = new Lists(pageTokens);
+    this.defaultRateLimit = defaultRateLimit;
   }
 
   @Override
   public void createApiKey(CreateApiKeyRequest request, StreamObserver<CreateApiKeyResponse> out) {
     UUID organizationId = ResourceNames.parseOrganization("parent", request.getParent());
     Callers.require(organizationId, Scope.KEYS_MANAGE);
-    NewApiKey key = newKey(organizationId, request.getApiKey());
-    Callers.principal().requireScopes(key.scopes());
+    NewApiKey key = Callers.principal().bound(newKey(organizationId, request.getApiKey()),
+        defaultRateLimit);
     var created = RequestFields.under("api_key", () -> access.createKey(key));
     reply(out, CreateApiKeyResponse.newBuilder().setApiKey(toProto(created.key()))
         .setSecret(created.secret()).build());
@@ -99,6 +102,10 @@ public final class ApiKeysHandler extends ApiKeysServiceGrpc.ApiKeysServiceImplB
         ? Optional.empty()
         : Optional.of(new RateLimit(key.getRateLimitPerSecond(),
             key.getRateLimitBurst() == 0 ? key.getRateLimitPerSecond() : key.getRateLimitBurst()));
+    if (key.hasExpireTime() && !Timestamps.isValid(key.getExpireTime())) {
+      throw InvalidArgumentException.of("api_key.expire_time", "INVALID_VALUE",
+          "must be a valid timestamp between years 0001 and 9999");
+    }
     Optional<Instant> expireTime = key.hasExpireTime()
         ? Optional.of(Instant.ofEpochSecond(key.getExpireTime().getSeconds(), key.getExpireTime().getNanos()))
         : Optional.empty();

@@ -6,12 +6,15 @@ import dev.roster.platform.errors.UnauthenticatedException;
 import dev.roster.platform.db.CallScope;
 import io.grpc.Context;
 import io.grpc.Deadline;
+import io.grpc.Grpc;
 import io.grpc.Contexts;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,22 +32,36 @@ public final class AuthInterceptor implements ServerInterceptor {
 
   private final Access access;
   private final RateLimiter rateLimiter;
+  private final RateLimiter.Failures failures = new RateLimiter.Failures();
 
   public AuthInterceptor(Access access, RateLimiter rateLimiter) {
     this.access = access;
     this.rateLimiter = rateLimiter;
   }
 
+  private static String peer(ServerCall<?, ?> call) {
+    SocketAddress address = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+    return address instanceof InetSocketAddress inet && inet.getAddress() != null
+        ? inet.getAddress().getHostAddress() : String.valueOf(address);
+  }
+
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     Principal principal;
+    String peer = peer(call);
+    failures.check(peer);
     // The key lookup is database work too: bound it by the call's deadline (set by the outer
     // DeadlineInterceptor, which has already attached it to the current context).
     Deadline deadline = Context.current().getDeadline();
     try (CallScope scope = CallScope.open(deadline == null
         ? TimeUnit.SECONDS.toNanos(10) : deadline.timeRemaining(TimeUnit.NANOSECONDS))) {
       principal = access.authenticate(bearer(headers));
+    } catch (UnauthenticatedException e) {
+      if (e.reason().equals("API_KEY_INVALID")) {
+        failures.record(peer); // a guess (or a flood of made-up keys), each one a database read
+      }
+      throw e;
     }
     rateLimiter.acquire(principal);
     Callers.Call caller = new Callers.Call(principal);

@@ -39,7 +39,16 @@ public final class DeadlineInterceptor implements ServerInterceptor {
         : null;
     Context context = own != null ? own : Context.current();
     Deadline deadline = context.getDeadline();
-    ServerCall.Listener<Q> delegate = Contexts.interceptCall(context, call, headers, next);
+    ServerCall.Listener<Q> delegate;
+    try {
+      delegate = Contexts.interceptCall(context, call, headers, next);
+    } catch (RuntimeException refused) {
+      // Refused before it started (bad key, rate limit): drop its timer now, not at its deadline.
+      if (own != null) {
+        own.cancel(null);
+      }
+      throw refused;
+    }
     return new SimpleForwardingServerCallListener<>(delegate) {
       @Override
       public void onMessage(Q message) {

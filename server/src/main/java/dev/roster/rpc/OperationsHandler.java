@@ -9,6 +9,7 @@ import com.google.longrunning.OperationsGrpc;
 import com.google.longrunning.WaitOperationRequest;
 import com.google.protobuf.Empty;
 import com.google.protobuf.FieldMask;
+import com.google.protobuf.util.Durations;
 import dev.roster.access.Scope;
 import dev.roster.accounts.Accounts;
 import dev.roster.accounts.ExportOperation;
@@ -22,7 +23,8 @@ import java.util.UUID;
 /**
  * google.longrunning.Operations (AIP-151) for the organization's operations (users exports). Names
  * are {@code organizations/{uuid}/operations/{uuid}}, so the tenant is checked before anything is
- * read; every method needs ACCOUNTS_READ on the organization. DeleteOperation is not offered.
+ * read; reading and waiting need ACCOUNTS_READ on the organization, cancelling ACCOUNTS_WRITE.
+ * DeleteOperation is not offered.
  */
 public final class OperationsHandler extends OperationsGrpc.OperationsImplBase {
   private static final Duration MAX_WAIT = Duration.ofMinutes(1);
@@ -65,7 +67,7 @@ public final class OperationsHandler extends OperationsGrpc.OperationsImplBase {
   @Override
   public void cancelOperation(CancelOperationRequest request, StreamObserver<Empty> out) {
     var name = ResourceNames.parseOperation("name", request.getName());
-    Callers.require(name.organizationId(), Scope.ACCOUNTS_READ);
+    Callers.require(name.organizationId(), Scope.ACCOUNTS_WRITE);
     accounts.cancelOperation(name.organizationId(), name.operationId());
     reply(out, Empty.getDefaultInstance());
   }
@@ -75,10 +77,17 @@ public final class OperationsHandler extends OperationsGrpc.OperationsImplBase {
   public void waitOperation(WaitOperationRequest request, StreamObserver<Operation> out) {
     var name = ResourceNames.parseOperation("name", request.getName());
     Callers.require(name.organizationId(), Scope.ACCOUNTS_READ);
-    Duration timeout = request.hasTimeout()
-        ? Duration.ofSeconds(request.getTimeout().getSeconds(), request.getTimeout().getNanos())
-        : MAX_WAIT;
-    long until = System.nanoTime() + Math.min(timeout.toNanos(), MAX_WAIT.toNanos());
+    Duration timeout = MAX_WAIT;
+    if (request.hasTimeout()) {
+      var t = request.getTimeout();
+      if (!Durations.isValid(t) || t.getSeconds() < 0 || t.getNanos() < 0) {
+        throw InvalidArgumentException.of("timeout", "INVALID_VALUE",
+            "must be a non-negative duration; at most a minute is waited");
+      }
+      Duration asked = Duration.ofSeconds(t.getSeconds(), t.getNanos());
+      timeout = asked.compareTo(MAX_WAIT) > 0 ? MAX_WAIT : asked;
+    }
+    long until = System.nanoTime() + timeout.toNanos();
     ExportOperation op = accounts.getOperation(name.organizationId(), name.operationId());
     while (!op.done() && System.nanoTime() < until && !Context.current().isCancelled()) {
       try {

@@ -47,4 +47,32 @@ public final class RateLimiter {
               "burst", Integer.toString(limit.burst())));
     }
   }
+
+  /**
+   * Failed authentications per client address: after a burst of 20 failures, at most 5 more per
+   * second, so guessing keys (or flooding made-up ones, each a database read) is slow. Checked
+   * before the key is looked up.
+   */
+  static final class Failures {
+    private static final int BURST = 20;
+    private static final int PER_SECOND = 5;
+    private final Cache<String, Bucket> buckets =
+        Caffeine.newBuilder().expireAfterAccess(Duration.ofMinutes(10)).maximumSize(100_000).build();
+
+    void check(String peer) {
+      Bucket bucket = buckets.getIfPresent(peer);
+      if (bucket != null && bucket.getAvailableTokens() < 1) {
+        throw new ResourceExhaustedException("AUTH_FAILURES_EXCEEDED", "too many failed"
+            + " authentications from this address; retry later", Duration.ofSeconds(1),
+            Map.of("peer", peer));
+      }
+    }
+
+    void record(String peer) {
+      buckets.get(peer, p -> Bucket.builder()
+          .addLimit(Bandwidth.builder().capacity(BURST)
+              .refillGreedy(PER_SECOND, Duration.ofSeconds(1)).build())
+          .build()).tryConsume(1);
+    }
+  }
 }

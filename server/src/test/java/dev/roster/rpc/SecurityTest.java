@@ -150,6 +150,56 @@ class SecurityTest {
   }
 
   @Test
+  void guessingKeys_fromOneAddress_isThrottledBeforeTheDatabase() throws Exception {
+    try (TestServer fresh = TestServer.start()) {
+      int refusedAsInvalid = 0;
+      Failure throttled = null;
+      for (int i = 0; i < 40 && throttled == null; i++) {
+        String guess = "rk_" + UUID.randomUUID().toString().replace("-", "") + "_" + "B".repeat(43);
+        Failure f = failure(() -> fresh.accounts(guess).getOrganization(
+            GetOrganizationRequest.newBuilder().setName(orgA.getName()).build()));
+        if (f.code() == Code.RESOURCE_EXHAUSTED) {
+          throttled = f.is(Code.RESOURCE_EXHAUSTED, "AUTH_FAILURES_EXCEEDED");
+        } else {
+          f.is(Code.UNAUTHENTICATED, "API_KEY_INVALID");
+          refusedAsInvalid++;
+        }
+      }
+      assertThat(throttled).as("guesses are throttled").isNotNull();
+      assertThat(refusedAsInvalid).isBetween(20, 25);
+      // the address is held off until its budget refills; then a valid key works again
+      Thread.sleep(1200);
+      assertThat(fresh.accounts().getOrganization(GetOrganizationRequest.newBuilder()
+          .setName(orgA.getName()).build()).getName()).isEqualTo(orgA.getName());
+    }
+  }
+
+  @Test
+  void keyCreatedByAKey_cannotOutliveOrOutpaceIt() {
+    Instant inAnHour = Instant.now().plusSeconds(3600);
+    String parent = createKey(orgA, ApiKey.newBuilder().addScopes(ApiKey.Scope.KEYS_MANAGE)
+        .addScopes(ApiKey.Scope.ACCOUNTS_READ).setRateLimitPerSecond(5).setRateLimitBurst(5)
+        .setExpireTime(Timestamp.newBuilder().setSeconds(inAnHour.getEpochSecond()))).getSecret();
+    failure(() -> server.apiKeys(parent).createApiKey(CreateApiKeyRequest.newBuilder().setParent(orgA.getName())
+        .setApiKey(ApiKey.newBuilder().addScopes(ApiKey.Scope.ACCOUNTS_READ).setRateLimitPerSecond(100000))
+        .build()))
+        .is(Code.PERMISSION_DENIED, "RATE_LIMIT_ESCALATION");
+    failure(() -> server.apiKeys(parent).createApiKey(CreateApiKeyRequest.newBuilder().setParent(orgA.getName())
+        .setApiKey(ApiKey.newBuilder().addScopes(ApiKey.Scope.ACCOUNTS_READ)
+            .setExpireTime(Timestamp.newBuilder().setSeconds(inAnHour.getEpochSecond() + 86400)))
+        .build()))
+        .is(Code.PERMISSION_DENIED, "LIFETIME_ESCALATION");
+    ApiKey child = server.apiKeys(parent).createApiKey(CreateApiKeyRequest.newBuilder().setParent(orgA.getName())
+        .setApiKey(ApiKey.newBuilder().addScopes(ApiKey.Scope.ACCOUNTS_READ)).build()).getApiKey();
+    assertThat(child.getRateLimitPerSecond()).isEqualTo(5);
+    assertThat(child.getExpireTime().getSeconds()).isEqualTo(inAnHour.getEpochSecond());
+    failure(() -> server.apiKeys(TestServer.ADMIN_KEY).createApiKey(CreateApiKeyRequest.newBuilder()
+        .setParent(orgA.getName()).setApiKey(ApiKey.newBuilder().addScopes(ApiKey.Scope.ACCOUNTS_READ)
+            .setExpireTime(Timestamp.newBuilder().setSeconds(Long.MAX_VALUE / 2))).build()))
+        .isBadField("api_key.expire_time", "INVALID_VALUE");
+  }
+
+  @Test
   void healthAndReflection_needNoKey() {
     assertThat(HealthGrpc.newBlockingStub(server.channel()).check(HealthCheckRequest.getDefaultInstance())
         .getStatus()).isEqualTo(io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
