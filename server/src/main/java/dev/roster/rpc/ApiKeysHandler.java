@@ -94,7 +94,7 @@ public final class ApiKeysHandler extends ApiKeysServiceGrpc.ApiKeysServiceImplB
         case ACCOUNTS_READ -> Scope.ACCOUNTS_READ;
         case ACCOUNTS_WRITE -> Scope.ACCOUNTS_WRITE;
         case KEYS_MANAGE -> Scope.KEYS_MANAGE;
-        default -> throw InvalidArgumentException.of("scopes", "INVALID_VALUE",
+        default -> throw InvalidArgumentException.of("api_key.scopes", "INVALID_VALUE",
             "must be ACCOUNTS_READ, ACCOUNTS_WRITE or KEYS_MANAGE");
       });
     }
