@@ -143,7 +143,7 @@ public final class Access {
     String secret = Secrets.mint(id);
     Instant now = now();
     jdbi.useTransaction(h -> ApiKeyStore.insert(h, id, Optional.of(request.organizationId()),
-        name, request.scopes(), Secrets.hash(secret), Secrets.prefix(secret), now,
+        name, request.scopes(), Secrets.hash(secret), now,
         request.expireTime().map(t -> t.truncatedTo(ChronoUnit.MICROS)), request.rateLimit()));
     return new CreatedApiKey(get(id), secret);
   }
@@ -194,7 +194,7 @@ public final class Access {
         return;
       }
       ApiKeyStore.insert(h, id, Optional.empty(), "bootstrap admin key", EnumSet.allOf(Scope.class),
-          Secrets.hash(secret), Secrets.prefix(secret), now(), Optional.empty(), Optional.empty());
+          Secrets.hash(secret), now(), Optional.empty(), Optional.empty());
       log.info("created the bootstrap platform-admin API key {}", id);
     });
   }
@@ -204,7 +204,7 @@ public final class Access {
     UUID id = Ids.newId();
     String secret = Secrets.mint(id);
     jdbi.useTransaction(h -> ApiKeyStore.insert(h, id, Optional.empty(), displayName,
-        EnumSet.allOf(Scope.class), Secrets.hash(secret), Secrets.prefix(secret), now(),
+        EnumSet.allOf(Scope.class), Secrets.hash(secret), now(),
         Optional.empty(), Optional.empty()));
     return new CreatedApiKey(get(id), secret);
   }

@@ -23,9 +23,6 @@ import org.jdbi.v3.core.Handle;
 final class ApiKeyStore {
   private static final String COLUMNS = "organization_id, id, display_name, scopes, secret_hash,"
       + " create_time, expire_time, revoke_time, rate_limit_per_second, rate_limit_burst";
-  private static final SortField ID = new SortField("id", "id", SortField.Type.UUID);
-  private static final SortField CREATE_TIME =
-      new SortField("create_time", "create_time", SortField.Type.TIMESTAMP);
 
   /** A stored key with the hash of its secret, which never leaves this context. */
   record Stored(ApiKey key, byte[] secretHash) {}
@@ -40,7 +37,7 @@ final class ApiKeyStore {
   }
 
   static void insert(Handle h, UUID id, Optional<UUID> organizationId, String displayName,
-      Set<Scope> scopes, byte[] secretHash, String prefix, Instant now, Optional<Instant> expireTime,
+      Set<Scope> scopes, byte[] secretHash, Instant now, Optional<Instant> expireTime,
       Optional<RateLimit> rateLimit) {
     h.createUpdate("""
             insert into api_keys (id, organization_id, display_name, scopes, secret_hash,
@@ -67,8 +64,7 @@ final class ApiKeyStore {
   }
 
   static Page<ApiKey> list(Handle h, UUID organizationId, ListQuery q) {
-    Ordering ordering = Ordering.parse("", List.of(CREATE_TIME), ID,
-        List.of(new Ordering.Key(CREATE_TIME, false)));
+    Ordering ordering = Ordering.byCreation();
     SqlFragment after = q.after().map(p -> ordering.after(p, "k")).orElse(SqlFragment.TRUE);
     List<Map.Entry<ApiKey, List<Object>>> rows = h.createQuery("select " + COLUMNS + ", "
             + ordering.selectList() + " from api_keys where organization_id = :organizationId"

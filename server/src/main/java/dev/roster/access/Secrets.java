@@ -31,11 +31,6 @@ final class Secrets {
         + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
   }
 
-  /** The part of a secret that is safe to show: {@code rk_} and 12 hex digits. */
-  static String prefix(String secret) {
-    return secret.startsWith("rk_") ? secret.substring(0, 15) : "(bootstrap)";
-  }
-
   /**
    * The key id a presented secret claims.
    *

@@ -59,11 +59,7 @@ final class Exports {
     Filters.compile(filter, UserStore.FILTERS, "f");
     UUID id = Ids.newId();
     return jdbi.inTransaction(h -> {
-      Organization org = OrganizationStore.share(h, organizationId)
-          .orElseThrow(() -> new OrganizationNotFoundException(organizationId));
-      if (org.isDeleted()) {
-        throw new OrganizationDeletedException(organizationId);
-      }
+      Organizations.requireLive(h, organizationId);
       UUID jobId = jobs.enqueue(h, JobRequest.of(KIND, JSON.createObjectNode()
               .put("organizationId", organizationId.toString())
               .put("operationId", id.toString()).toString())

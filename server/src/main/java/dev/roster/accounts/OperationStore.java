@@ -22,9 +22,6 @@ final class OperationStore {
   private static final String COLUMNS = "organization_id, id, filter, job_id, done,"
       + " cancel_requested, exported_count, result_uri, result_bytes, error_code, error_message, create_time,"
       + " update_time";
-  private static final SortField ID = new SortField("id", "id", SortField.Type.UUID);
-  private static final SortField CREATE_TIME =
-      new SortField("create_time", "create_time", SortField.Type.TIMESTAMP);
 
   private OperationStore() {}
 
@@ -45,8 +42,7 @@ final class OperationStore {
   }
 
   static Page<ExportOperation> list(Handle h, UUID organizationId, ListQuery q) {
-    Ordering ordering = Ordering.parse("", List.of(CREATE_TIME), ID,
-        List.of(new Ordering.Key(CREATE_TIME, false)));
+    Ordering ordering = Ordering.byCreation();
     SqlFragment after = q.after().map(p -> ordering.after(p, "k")).orElse(SqlFragment.TRUE);
     List<Map.Entry<ExportOperation, List<Object>>> rows = h.createQuery("select " + COLUMNS + ", "
             + ordering.selectList() + " from operations where organization_id = :organizationId"

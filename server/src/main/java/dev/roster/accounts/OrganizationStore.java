@@ -37,13 +37,10 @@ final class OrganizationStore {
       FilterField.string("slug", "slug"),
       FilterField.string("display_name", "display_name"),
       FilterField.timestamp("create_time", "create_time"));
-  private static final SortField ID = new SortField("id", "id", SortField.Type.UUID);
-  private static final SortField CREATE_TIME =
-      new SortField("create_time", "create_time", SortField.Type.TIMESTAMP);
   static final List<SortField> SORTS = List.of(
       new SortField("slug", "slug", SortField.Type.STRING),
       new SortField("display_name", "display_name", SortField.Type.STRING),
-      CREATE_TIME);
+      SortField.CREATE_TIME);
 
   private OrganizationStore() {}
 
@@ -68,8 +65,8 @@ final class OrganizationStore {
 
   /** One page of organizations; filter, order and keyset position are all SQL. */
   static Page<Organization> list(Handle h, ListQuery q) {
-    Ordering ordering = Ordering.parse(q.orderBy(), SORTS, ID,
-        List.of(new Ordering.Key(CREATE_TIME, false)));
+    Ordering ordering = Ordering.parse(q.orderBy(), SORTS, SortField.ID,
+        List.of(new Ordering.Key(SortField.CREATE_TIME, false)));
     SqlFragment filter = Filters.compile(q.filter(), FILTERS, "f");
     SqlFragment after = q.after().map(p -> ordering.after(p, "k")).orElse(SqlFragment.TRUE);
     String sql = "select " + columns(q.fields()) + ", " + ordering.selectList()

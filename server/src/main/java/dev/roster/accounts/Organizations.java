@@ -116,6 +116,21 @@ final class Organizations {
     });
   }
 
+  /**
+   * Holds the organization (FOR SHARE) until the transaction ends, so it cannot be deleted under
+   * the caller, and requires it to be live.
+   *
+   * @throws OrganizationNotFoundException if it does not exist
+   * @throws OrganizationDeletedException if it is deleted
+   */
+  static void requireLive(Handle h, UUID id) {
+    Organization org = OrganizationStore.share(h, id)
+        .orElseThrow(() -> new OrganizationNotFoundException(id));
+    if (org.isDeleted()) {
+      throw new OrganizationDeletedException(id);
+    }
+  }
+
   private static Organization locked(Handle h, UUID id, Optional<String> etag) {
     Organization current = OrganizationStore.lock(h, id)
         .orElseThrow(() -> new OrganizationNotFoundException(id));

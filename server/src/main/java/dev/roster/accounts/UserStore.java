@@ -45,14 +45,11 @@ final class UserStore {
       FilterField.enumeration("status", "status", Set.of("ACTIVE", "SUSPENDED")),
       FilterField.timestamp("create_time", "create_time"),
       FilterField.timestamp("update_time", "update_time"));
-  private static final SortField ID = new SortField("id", "id", SortField.Type.UUID);
-  private static final SortField CREATE_TIME =
-      new SortField("create_time", "create_time", SortField.Type.TIMESTAMP);
   static final List<SortField> SORTS = List.of(
       new SortField("handle", "handle", SortField.Type.STRING),
       new SortField("email", "lower(email)", SortField.Type.STRING),
       new SortField("display_name", "display_name", SortField.Type.STRING),
-      CREATE_TIME,
+      SortField.CREATE_TIME,
       new SortField("update_time", "update_time", SortField.Type.TIMESTAMP));
 
   private UserStore() {}
@@ -67,7 +64,8 @@ final class UserStore {
    * the database reads only the rows of this page (plus one, to know whether more follow).
    */
   static Page<User> list(Handle h, UUID organizationId, ListQuery q) {
-    Ordering ordering = Ordering.parse(q.orderBy(), SORTS, ID, List.of(new Ordering.Key(CREATE_TIME, false)));
+    Ordering ordering = Ordering.parse(q.orderBy(), SORTS, SortField.ID,
+        List.of(new Ordering.Key(SortField.CREATE_TIME, false)));
     SqlFragment filter = Filters.compile(q.filter(), FILTERS, "f");
     SqlFragment after = q.after().map(p -> ordering.after(p, "k")).orElse(SqlFragment.TRUE);
     String sql = "select " + columns(q.fields()) + ", " + ordering.selectList()

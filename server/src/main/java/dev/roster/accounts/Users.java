@@ -48,7 +48,7 @@ final class Users {
     }
     try {
       return jdbi.inTransaction(h -> {
-        requireLiveOrganization(h, organizationId);
+        Organizations.requireLive(h, organizationId);
         User created = UserStore.insert(h, organizationId, Ids.newId(), user, now(), requestId);
         // Same transaction: the welcome email exists exactly when the user does.
         jobs.enqueue(h, WelcomeEmails.request(organizationId, created.id()));
@@ -147,15 +147,6 @@ final class Users {
     });
   }
 
-  /** A user comes back only into a live organization (held until the transaction ends). */
-  private static void requireLiveOrganization(Handle h, UUID organizationId) {
-    Organization org = OrganizationStore.share(h, organizationId)
-        .orElseThrow(() -> new OrganizationNotFoundException(organizationId));
-    if (org.isDeleted()) {
-      throw new OrganizationDeletedException(organizationId);
-    }
-  }
-
   User setStatus(UUID organizationId, UUID id, UserStatus status, Optional<String> etag) {
     return change(organizationId, id, etag, current -> {
       requireLive(current);
@@ -176,7 +167,7 @@ final class Users {
         return current;
       }
       if (current.isDeleted() && !edited.isDeleted()) {
-        requireLiveOrganization(h, organizationId);
+        Organizations.requireLive(h, organizationId);
       }
       try {
         return UserStore.update(h, edited, now());

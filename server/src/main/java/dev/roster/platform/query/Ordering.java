@@ -75,10 +75,10 @@ public final class Ordering {
     return keys;
   }
 
-  /** A canonical text of this order, for binding page tokens to it. */
-  public String canonical() {
-    return keys.stream().map(k -> k.field().name() + (k.descending() ? " desc" : ""))
-        .collect(Collectors.joining(","));
+  /** The default order of every list, and the only one of lists without order_by: create_time, id. */
+  public static Ordering byCreation() {
+    return parse("", List.of(SortField.CREATE_TIME), SortField.ID,
+        List.of(new Key(SortField.CREATE_TIME, false)));
   }
 
   /** {@code e0 as sort_0, e1 as sort_1, ...}: the sort values to select for the next token. */
