@@ -1,5 +1,6 @@
 package dev.roster.rpc;
 
+import dev.roster.server.Callers;
 import static dev.roster.rpc.RequestFields.etag;
 import static dev.roster.rpc.RequestFields.requestId;
 import static dev.roster.rpc.RequestFields.under;

@@ -1,5 +1,6 @@
 package dev.roster.rpc;
 
+import dev.roster.server.Callers;
 import dev.roster.access.Access;
 import dev.roster.access.ApiKey;
 import dev.roster.access.NewApiKey;

@@ -1,5 +1,6 @@
 package dev.roster.rpc;
 
+import dev.roster.server.Callers;
 import com.google.longrunning.CancelOperationRequest;
 import com.google.longrunning.GetOperationRequest;
 import com.google.longrunning.ListOperationsRequest;

@@ -1,4 +1,4 @@
-package dev.roster.rpc;
+package dev.roster.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.roster.rpc;
+package dev.roster.server;
 
 import com.google.protobuf.Any;
 import com.google.rpc.BadRequest;

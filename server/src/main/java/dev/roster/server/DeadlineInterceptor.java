@@ -1,4 +1,4 @@
-package dev.roster.rpc;
+package dev.roster.server;
 
 import dev.roster.platform.db.CallScope;
 import io.grpc.Context;

@@ -1,4 +1,4 @@
-package dev.roster.rpc;
+package dev.roster.server;
 
 import dev.roster.proto.accounts.v1.AccountsServiceGrpc;
 import io.grpc.BindableService;

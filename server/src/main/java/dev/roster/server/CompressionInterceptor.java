@@ -1,4 +1,4 @@
-package dev.roster.rpc;
+package dev.roster.server;
 
 import io.grpc.Metadata;
 import io.grpc.ServerCall;

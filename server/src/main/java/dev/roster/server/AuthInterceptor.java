@@ -1,4 +1,4 @@
-package dev.roster.rpc;
+package dev.roster.server;
 
 import dev.roster.access.Access;
 import dev.roster.access.Principal;

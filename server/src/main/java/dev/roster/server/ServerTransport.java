@@ -1,4 +1,4 @@
-package dev.roster.rpc;
+package dev.roster.server;
 
 import dev.roster.config.RosterConfig;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;

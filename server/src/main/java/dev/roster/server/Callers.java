@@ -1,4 +1,4 @@
-package dev.roster.rpc;
+package dev.roster.server;
 
 import dev.roster.access.Principal;
 import dev.roster.access.Scope;
@@ -10,7 +10,7 @@ import java.util.UUID;
  * they read anything. {@link AuthInterceptor} refuses to send a response from a handler that made
  * no check, so forgetting one fails loudly instead of leaking data.
  */
-final class Callers {
+public final class Callers {
   /** Per call: who is calling, and whether the handler has checked permission yet. */
   static final class Call {
     final Principal principal;
@@ -26,20 +26,20 @@ final class Callers {
   private Callers() {}
 
   /** Requires {@code scope} on {@code organizationId} (platform admins pass). */
-  static void require(UUID organizationId, Scope scope) {
+  public static void require(UUID organizationId, Scope scope) {
     Call call = current();
     call.principal.require(organizationId, scope);
     call.checked = true;
   }
 
   /** Requires a platform-admin key. */
-  static void requireAdmin() {
+  public static void requireAdmin() {
     Call call = current();
     call.principal.requireAdmin();
     call.checked = true;
   }
 
-  static Principal principal() {
+  public static Principal principal() {
     return current().principal;
   }
 

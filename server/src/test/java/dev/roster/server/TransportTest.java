@@ -1,4 +1,4 @@
-package dev.roster.rpc;
+package dev.roster.server;
 
 import static dev.roster.testing.GrpcErrors.failure;
 import static org.assertj.core.api.Assertions.assertThat;
