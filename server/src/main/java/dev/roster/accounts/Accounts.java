@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -85,6 +86,19 @@ public final class Accounts {
    */
   public ExportOperation cancelOperation(UUID organizationId, UUID operationId) {
     return exports.cancel(organizationId, operationId);
+  }
+
+  /**
+   * Requires the organization to be live and keeps it so until {@code handle}'s transaction ends
+   * (a shared row lock: a concurrent delete waits for that transaction, then finds what it wrote).
+   * For other contexts that write rows belonging to an organization: call it inside the writing
+   * transaction, so the check and the write cannot be split by a delete.
+   *
+   * @throws OrganizationNotFoundException if the organization does not exist
+   * @throws OrganizationDeletedException if it is deleted
+   */
+  public void requireLiveOrganization(Handle handle, UUID organizationId) {
+    Organizations.requireLive(handle, organizationId);
   }
 
   /**

@@ -1,9 +1,12 @@
 package dev.roster.accounts;
 
+import dev.roster.accounts.UserStore.By;
 import dev.roster.jobs.JobQueue;
 import dev.roster.platform.Ids;
+import dev.roster.platform.db.Select.Lock;
 import dev.roster.platform.db.UniqueViolation;
 import dev.roster.platform.errors.Violations;
+import dev.roster.platform.query.ListPlan;
 import dev.roster.platform.query.ListQuery;
 import dev.roster.platform.query.Page;
 import java.time.Clock;
@@ -41,7 +44,7 @@ final class Users {
     v.throwIfAny();
     if (requestId.isPresent()) {
       Optional<User> earlier = jdbi.withHandle(
-          h -> UserStore.findByRequestId(h, organizationId, requestId.get()));
+          h -> UserStore.find(h, organizationId, By.REQUEST_ID, requestId.get(), Set.of(), Lock.NONE));
       if (earlier.isPresent()) {
         return earlier.get();
       }
@@ -59,7 +62,7 @@ final class Users {
       // index, so its row is committed by now): hand back what it created.
       if (requestId.isPresent() && UniqueViolation.constraintOf(e).isPresent()) {
         Optional<User> winner = jdbi.withHandle(
-            h -> UserStore.findByRequestId(h, organizationId, requestId.get()));
+            h -> UserStore.find(h, organizationId, By.REQUEST_ID, requestId.get(), Set.of(), Lock.NONE));
         if (winner.isPresent()) {
           return winner.get();
         }
@@ -69,16 +72,15 @@ final class Users {
   }
 
   User get(UUID organizationId, UUID id, Set<String> fields) {
-    return jdbi.withHandle(h -> UserStore.find(h, organizationId, id, fields))
+    return jdbi.withHandle(h -> UserStore.find(h, organizationId, By.ID, id, fields, Lock.NONE))
         .orElseThrow(() -> new UserNotFoundException(organizationId, id));
   }
 
   Page<User> list(UUID organizationId, ListQuery query) {
+    ListPlan plan = UserStore.LIST.plan(query);
     return jdbi.withHandle(h -> {
-      if (OrganizationStore.find(h, organizationId, Set.of("delete_time")).isEmpty()) {
-        throw new OrganizationNotFoundException(organizationId);
-      }
-      return UserStore.list(h, organizationId, query);
+      Organizations.requireExists(h, organizationId);
+      return UserStore.list(h, organizationId, plan);
     });
   }
 
@@ -102,7 +104,8 @@ final class Users {
     Violations v = new Violations();
     Rules.slug(v, "handle", handle);
     v.throwIfAny();
-    return jdbi.withHandle(h -> UserStore.findLiveByHandle(h, organizationId, handle, fields))
+    return jdbi.withHandle(
+            h -> UserStore.find(h, organizationId, By.LIVE_HANDLE, handle, fields, Lock.NONE))
         .orElseThrow(() -> new UserNotFoundByKeyException(organizationId, "handle", handle));
   }
 
@@ -110,7 +113,8 @@ final class Users {
     Violations v = new Violations();
     Rules.email(v, "email", email);
     v.throwIfAny();
-    return jdbi.withHandle(h -> UserStore.findLiveByEmail(h, organizationId, email, fields))
+    return jdbi.withHandle(
+            h -> UserStore.find(h, organizationId, By.LIVE_EMAIL, email, fields, Lock.NONE))
         .orElseThrow(() -> new UserNotFoundByKeyException(organizationId, "email", email));
   }
 
@@ -178,7 +182,7 @@ final class Users {
   }
 
   private static User locked(Handle h, UUID organizationId, UUID id, Optional<String> etag) {
-    User current = UserStore.lock(h, organizationId, id)
+    User current = UserStore.find(h, organizationId, By.ID, id, Set.of(), Lock.UPDATE)
         .orElseThrow(() -> new UserNotFoundException(organizationId, id));
     if (etag.isPresent() && !etag.get().equals(current.etag())) {
       throw new EtagMismatchException(id, etag.get(), current.etag());

@@ -6,7 +6,6 @@ import dev.roster.jobs.JobHandler;
 import dev.roster.jobs.JobRequest;
 import dev.roster.mail.Email;
 import dev.roster.mail.Mailer;
-import java.util.Set;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -37,7 +36,7 @@ final class WelcomeEmails {
       JsonNode args = JSON.readTree(job.args());
       UUID organizationId = UUID.fromString(args.get("organizationId").asText());
       UUID userId = UUID.fromString(args.get("userId").asText());
-      var found = jdbi.withHandle(h -> UserStore.find(h, organizationId, userId, Set.of()));
+      var found = jdbi.withHandle(h -> UserStore.find(h, organizationId, userId));
       if (found.isEmpty() || found.get().isDeleted()) {
         log.info("welcome email for {} skipped: the user is gone", userId);
         return;

@@ -1,6 +1,5 @@
 package dev.roster.platform.query;
 
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -20,5 +19,5 @@ public record ListQuery(
     String filter,
     String orderBy,
     boolean showDeleted,
-    Optional<List<Object>> after,
+    Optional<Position> after,
     Set<String> fields) {}
