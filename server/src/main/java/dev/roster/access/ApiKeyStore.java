@@ -64,8 +64,8 @@ final class ApiKeyStore {
   }
 
   static Page<ApiKey> list(Handle h, UUID organizationId, ListPlan plan) {
-    return Keyset.page(h, Select.from("api_keys", COLUMNS).whereEquals("organization_id", organizationId),
-        plan, (rs, ctx) -> map(rs).key());
+    Select keys = Select.from("api_keys", COLUMNS).whereEquals("organization_id", organizationId);
+    return Keyset.page(h, keys, plan, (rs, ctx) -> map(rs).key());
   }
 
   private static Stored map(ResultSet rs) throws SQLException {

@@ -44,16 +44,8 @@ final class OrganizationStore {
       .hidingDeleted("delete_time is null");
 
   /** The unique keys an organization is found by. */
-  enum By {
-    ID("id"),
-    REQUEST_ID("request_id");
-
-    private final String column;
-
-    By(String column) {
-      this.column = column;
-    }
-  }
+  static final Select.By BY_ID = new Select.By("id = :key");
+  static final Select.By BY_REQUEST_ID = new Select.By("request_id = :key");
 
   private OrganizationStore() {}
 
@@ -72,14 +64,15 @@ final class OrganizationStore {
    * The organization with this key, deleted or not, with only {@code fields} read (all when
    * empty), row-locked as {@code lock} says until the transaction ends.
    */
-  static Optional<Organization> find(Handle h, By by, UUID key, Set<String> fields, Select.Lock lock) {
-    return Select.from("organizations", columns(fields)).whereEquals(by.column, key).lock(lock)
+  static Optional<Organization> find(Handle h, Select.By by, UUID key, Set<String> fields,
+      Select.Lock lock) {
+    return Select.from("organizations", columns(fields)).where(by, key).lock(lock)
         .one(h, (rs, ctx) -> map(rs, fields));
   }
 
-  /** The whole organization with this id, unlocked. */
-  static Optional<Organization> find(Handle h, UUID id) {
-    return find(h, By.ID, id, Set.of(), Select.Lock.NONE);
+  /** The whole organization with this key, unlocked. */
+  static Optional<Organization> find(Handle h, Select.By by, UUID key) {
+    return find(h, by, key, Set.of(), Select.Lock.NONE);
   }
 
   static Organization insert(

@@ -1,6 +1,8 @@
 package dev.roster.accounts;
 
-import dev.roster.accounts.OrganizationStore.By;
+import static dev.roster.accounts.OrganizationStore.BY_ID;
+import static dev.roster.accounts.OrganizationStore.BY_REQUEST_ID;
+
 import dev.roster.platform.Ids;
 import dev.roster.platform.db.Select.Lock;
 import dev.roster.platform.db.UniqueViolation;
@@ -34,8 +36,7 @@ final class Organizations {
     v.throwIfAny();
     if (requestId.isPresent()) {
       Optional<Organization> earlier =
-          jdbi.withHandle(h -> OrganizationStore.find(
-              h, By.REQUEST_ID, requestId.get(), Set.of(), Lock.NONE));
+          jdbi.withHandle(h -> OrganizationStore.find(h, BY_REQUEST_ID, requestId.get()));
       if (earlier.isPresent()) {
         return earlier.get();
       }
@@ -47,8 +48,7 @@ final class Organizations {
       // unique index, so by now its row is committed): hand back what it created.
       if (requestId.isPresent() && UniqueViolation.constraintOf(e).isPresent()) {
         Optional<Organization> winner =
-            jdbi.withHandle(h -> OrganizationStore.find(
-              h, By.REQUEST_ID, requestId.get(), Set.of(), Lock.NONE));
+            jdbi.withHandle(h -> OrganizationStore.find(h, BY_REQUEST_ID, requestId.get()));
         if (winner.isPresent()) {
           return winner.get();
         }
@@ -58,7 +58,7 @@ final class Organizations {
   }
 
   Organization get(UUID id, Set<String> fields) {
-    return jdbi.withHandle(h -> OrganizationStore.find(h, By.ID, id, fields, Lock.NONE))
+    return jdbi.withHandle(h -> OrganizationStore.find(h, BY_ID, id, fields, Lock.NONE))
         .orElseThrow(() -> new OrganizationNotFoundException(id));
   }
 
@@ -145,12 +145,12 @@ final class Organizations {
   }
 
   private static Organization require(Handle h, UUID id, Lock lock) {
-    return OrganizationStore.find(h, By.ID, id, Set.of("delete_time"), lock)
+    return OrganizationStore.find(h, BY_ID, id, Set.of("delete_time"), lock)
         .orElseThrow(() -> new OrganizationNotFoundException(id));
   }
 
   private static Organization locked(Handle h, UUID id, Optional<String> etag) {
-    Organization current = OrganizationStore.find(h, By.ID, id, Set.of(), Lock.UPDATE)
+    Organization current = OrganizationStore.find(h, BY_ID, id, Set.of(), Lock.UPDATE)
         .orElseThrow(() -> new OrganizationNotFoundException(id));
     if (etag.isPresent() && !etag.get().equals(current.etag())) {
       throw new EtagMismatchException(id, etag.get(), current.etag());

@@ -55,19 +55,12 @@ final class UserStore {
       .hidingDeleted("delete_time is null");
 
   /** The keys a user is found by within its organization. */
-  enum By {
-    ID("id = :key"),
-    REQUEST_ID("request_id = :key"),
-    LIVE_HANDLE("handle = :key and delete_time is null"),
-    /** Served by the users_email_live_key index on lower(email). */
-    LIVE_EMAIL("lower(email) = lower(:key) and delete_time is null");
-
-    private final String predicate;
-
-    By(String predicate) {
-      this.predicate = predicate;
-    }
-  }
+  static final Select.By BY_ID = new Select.By("id = :key");
+  static final Select.By BY_REQUEST_ID = new Select.By("request_id = :key");
+  static final Select.By BY_LIVE_HANDLE = new Select.By("handle = :key and delete_time is null");
+  /** Served by the users_email_live_key index on lower(email). */
+  static final Select.By BY_LIVE_EMAIL =
+      new Select.By("lower(email) = lower(:key) and delete_time is null");
 
   private UserStore() {}
 
@@ -86,7 +79,8 @@ final class UserStore {
   }
 
   /** The users with these ids (in no particular order); missing ones are simply absent. */
-  static List<User> findMany(Handle h, UUID organizationId, Collection<UUID> ids, Set<String> fields) {
+  static List<User> findMany(Handle h, UUID organizationId, Collection<UUID> ids,
+      Set<String> fields) {
     return of(organizationId, fields).where("id = any(:ids)").bind("ids", ids.toArray(UUID[]::new))
         .list(h, (rs, ctx) -> map(rs, fields));
   }
@@ -95,15 +89,15 @@ final class UserStore {
    * The organization's user with this key, with only {@code fields} read (all when empty),
    * row-locked as {@code lock} says until the transaction ends.
    */
-  static Optional<User> find(Handle h, UUID organizationId, By by, Object key, Set<String> fields,
-      Select.Lock lock) {
-    return of(organizationId, fields).where(by.predicate).bind("key", key).lock(lock)
+  static Optional<User> find(Handle h, UUID organizationId, Select.By by, Object key,
+      Set<String> fields, Select.Lock lock) {
+    return of(organizationId, fields).where(by, key).lock(lock)
         .one(h, (rs, ctx) -> map(rs, fields));
   }
 
-  /** The whole user with this id, unlocked. */
-  static Optional<User> find(Handle h, UUID organizationId, UUID id) {
-    return find(h, organizationId, By.ID, id, Set.of(), Select.Lock.NONE);
+  /** The whole user with this key, unlocked. */
+  static Optional<User> find(Handle h, UUID organizationId, Select.By by, Object key) {
+    return find(h, organizationId, by, key, Set.of(), Select.Lock.NONE);
   }
 
   /** The select every read starts from: the read-mask columns of the organization's users. */

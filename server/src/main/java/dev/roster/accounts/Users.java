@@ -1,8 +1,13 @@
 package dev.roster.accounts;
 
-import dev.roster.accounts.UserStore.By;
+import static dev.roster.accounts.UserStore.BY_ID;
+import static dev.roster.accounts.UserStore.BY_LIVE_EMAIL;
+import static dev.roster.accounts.UserStore.BY_LIVE_HANDLE;
+import static dev.roster.accounts.UserStore.BY_REQUEST_ID;
+
 import dev.roster.jobs.JobQueue;
 import dev.roster.platform.Ids;
+import dev.roster.platform.db.Select;
 import dev.roster.platform.db.Select.Lock;
 import dev.roster.platform.db.UniqueViolation;
 import dev.roster.platform.errors.Violations;
@@ -44,7 +49,7 @@ final class Users {
     v.throwIfAny();
     if (requestId.isPresent()) {
       Optional<User> earlier = jdbi.withHandle(
-          h -> UserStore.find(h, organizationId, By.REQUEST_ID, requestId.get(), Set.of(), Lock.NONE));
+          h -> UserStore.find(h, organizationId, BY_REQUEST_ID, requestId.get()));
       if (earlier.isPresent()) {
         return earlier.get();
       }
@@ -62,7 +67,7 @@ final class Users {
       // index, so its row is committed by now): hand back what it created.
       if (requestId.isPresent() && UniqueViolation.constraintOf(e).isPresent()) {
         Optional<User> winner = jdbi.withHandle(
-            h -> UserStore.find(h, organizationId, By.REQUEST_ID, requestId.get(), Set.of(), Lock.NONE));
+            h -> UserStore.find(h, organizationId, BY_REQUEST_ID, requestId.get()));
         if (winner.isPresent()) {
           return winner.get();
         }
@@ -72,7 +77,7 @@ final class Users {
   }
 
   User get(UUID organizationId, UUID id, Set<String> fields) {
-    return jdbi.withHandle(h -> UserStore.find(h, organizationId, By.ID, id, fields, Lock.NONE))
+    return jdbi.withHandle(h -> UserStore.find(h, organizationId, BY_ID, id, fields, Lock.NONE))
         .orElseThrow(() -> new UserNotFoundException(organizationId, id));
   }
 
@@ -101,21 +106,26 @@ final class Users {
   }
 
   User lookupByHandle(UUID organizationId, String handle, Set<String> fields) {
-    Violations v = new Violations();
-    Rules.slug(v, "handle", handle);
-    v.throwIfAny();
-    return jdbi.withHandle(
-            h -> UserStore.find(h, organizationId, By.LIVE_HANDLE, handle, fields, Lock.NONE))
-        .orElseThrow(() -> new UserNotFoundByKeyException(organizationId, "handle", handle));
+    return lookup(organizationId, BY_LIVE_HANDLE, "handle", handle, Rules::slug, fields);
   }
 
   User lookupByEmail(UUID organizationId, String email, Set<String> fields) {
+    return lookup(organizationId, BY_LIVE_EMAIL, "email", email, Rules::email, fields);
+  }
+
+  /** A field's format rule, as in {@link Rules}. */
+  private interface Rule {
+    void check(Violations v, String field, String value);
+  }
+
+  /** The live user whose {@code field} is {@code value}, once the value passes {@code rule}. */
+  private User lookup(UUID organizationId, Select.By by, String field, String value, Rule rule,
+      Set<String> fields) {
     Violations v = new Violations();
-    Rules.email(v, "email", email);
+    rule.check(v, field, value);
     v.throwIfAny();
-    return jdbi.withHandle(
-            h -> UserStore.find(h, organizationId, By.LIVE_EMAIL, email, fields, Lock.NONE))
-        .orElseThrow(() -> new UserNotFoundByKeyException(organizationId, "email", email));
+    return jdbi.withHandle(h -> UserStore.find(h, organizationId, by, value, fields, Lock.NONE))
+        .orElseThrow(() -> new UserNotFoundByKeyException(organizationId, field, value));
   }
 
   User update(UUID organizationId, UUID id, UserChanges changes, Optional<String> etag) {
@@ -182,7 +192,7 @@ final class Users {
   }
 
   private static User locked(Handle h, UUID organizationId, UUID id, Optional<String> etag) {
-    User current = UserStore.find(h, organizationId, By.ID, id, Set.of(), Lock.UPDATE)
+    User current = UserStore.find(h, organizationId, BY_ID, id, Set.of(), Lock.UPDATE)
         .orElseThrow(() -> new UserNotFoundException(organizationId, id));
     if (etag.isPresent() && !etag.get().equals(current.etag())) {
       throw new EtagMismatchException(id, etag.get(), current.etag());

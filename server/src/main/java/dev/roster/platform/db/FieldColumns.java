@@ -35,7 +35,7 @@ public final class FieldColumns {
     return new FieldColumns(always, byField);
   }
 
-  /** The always columns, then the column of each field in {@code fields} (every field when empty). */
+  /** The always columns, then the column of each field in {@code fields} (all when empty). */
   public String select(Set<String> fields) {
     List<String> columns = new ArrayList<>(List.of(always));
     byField.forEach((field, column) -> {

@@ -31,6 +31,12 @@ public final class Select {
     }
   }
 
+  /**
+   * A trusted predicate that finds rows by one value, written as {@code :key}: a store's closed set
+   * of lookups (by id, by request id, by live handle...) as constants.
+   */
+  public record By(String predicate) {}
+
   private final String table;
   private final List<String> columns = new ArrayList<>();
   private final List<String> predicates = new ArrayList<>();
@@ -70,6 +76,11 @@ public final class Select {
   /** ANDs {@code column = :column}. */
   public Select whereEquals(String column, Object value) {
     return where(column + " = :" + column, Map.of(column, value));
+  }
+
+  /** ANDs {@code by}'s predicate with {@code key} bound to it. */
+  public Select where(By by, Object key) {
+    return where(by.predicate(), Map.of("key", key));
   }
 
   public Select bind(String name, Object value) {

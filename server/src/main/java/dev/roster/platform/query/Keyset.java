@@ -29,7 +29,8 @@ public final class Keyset {
         .where(after.sql(), after.params())
         .orderBy(ordering.orderBy())
         .limit(plan.pageSize() + 1);
-    return Page.of(base.list(h, (rs, ctx) -> Map.entry(mapper.map(rs, ctx), ordering.positionOf(rs))),
+    return Page.of(
+        base.list(h, (rs, ctx) -> Map.entry(mapper.map(rs, ctx), ordering.positionOf(rs))),
         plan.pageSize());
   }
 }

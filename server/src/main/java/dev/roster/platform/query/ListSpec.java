@@ -24,7 +24,7 @@ public final class ListSpec {
     this.liveRows = liveRows;
   }
 
-  /** A list filtered over {@code filters}, ordered by any of {@code sorts}, create_time by default. */
+  /** A list filtered over {@code filters}, ordered by any of {@code sorts} (default create_time). */
   public static ListSpec of(FilterSchema filters, List<SortField> sorts) {
     return new ListSpec(filters, sorts, Optional.empty());
   }

@@ -18,11 +18,11 @@ import java.util.stream.Collectors;
  * tie-breaker so the order is total, and the keyset ("seek") predicate that continues after a
  * given row. Only whitelisted SQL expressions reach the SQL text.
  */
-public final class Ordering {
+final class Ordering {
   private static final int MAX_LENGTH = 500;
 
   /** One key of the order. */
-  public record Key(SortField field, boolean descending) {}
+  record Key(SortField field, boolean descending) {}
 
   private final List<Key> keys;
 
@@ -35,7 +35,7 @@ public final class Ordering {
    *
    * @throws InvalidArgumentException naming {@code order_by} for unknown or repeated fields
    */
-  public static Ordering parse(String orderBy, List<SortField> allowed, SortField id,
+  static Ordering parse(String orderBy, List<SortField> allowed, SortField id,
       List<Key> defaults) {
     List<Key> keys = new ArrayList<>();
     if (orderBy.isBlank()) {
@@ -71,18 +71,12 @@ public final class Ordering {
     return new Ordering(keys);
   }
 
-  public List<Key> keys() {
+  List<Key> keys() {
     return keys;
   }
 
-  /** The default order of every list, and the only one of lists without order_by: create_time, id. */
-  public static Ordering byCreation() {
-    return parse("", List.of(SortField.CREATE_TIME), SortField.ID,
-        List.of(new Key(SortField.CREATE_TIME, false)));
-  }
-
   /** {@code e0 as sort_0, e1 as sort_1, ...}: the sort values to select for the next token. */
-  public String selectList() {
+  String selectList() {
     List<String> parts = new ArrayList<>();
     for (int i = 0; i < keys.size(); i++) {
       parts.add(keys.get(i).field().sql() + " as sort_" + i);
@@ -91,19 +85,20 @@ public final class Ordering {
   }
 
   /** The ORDER BY clause body. */
-  public String orderBy() {
+  String orderBy() {
     return keys.stream().map(k -> k.field().sql() + (k.descending() ? " desc" : " asc"))
         .collect(Collectors.joining(", "));
   }
 
   /** Reads the current row's sort values (selected by {@link #selectList()}) as a position. */
-  public Position positionOf(ResultSet rs) throws SQLException {
+  Position positionOf(ResultSet rs) throws SQLException {
     List<Position.Value> values = new ArrayList<>(keys.size());
     for (int i = 0; i < keys.size(); i++) {
       String column = "sort_" + i;
       values.add(switch (keys.get(i).field().type()) {
         case STRING -> new Position.Text(rs.getString(column));
-        case TIMESTAMP -> new Position.Timestamp(rs.getObject(column, OffsetDateTime.class).toInstant());
+        case TIMESTAMP ->
+            new Position.Timestamp(rs.getObject(column, OffsetDateTime.class).toInstant());
         case UUID -> new Position.Uuid(rs.getObject(column, UUID.class));
       });
     }
@@ -117,7 +112,7 @@ public final class Ordering {
    *
    * @throws InvalidArgumentException naming {@code page_token} (INVALID_PAGE_TOKEN) if it does not fit
    */
-  public Position requireFits(Position position) {
+  Position requireFits(Position position) {
     List<Position.Value> values = position.values();
     boolean fits = values.size() == keys.size();
     for (int i = 0; fits && i < keys.size(); i++) {

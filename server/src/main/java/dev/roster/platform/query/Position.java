@@ -3,7 +3,6 @@ package dev.roster.platform.query;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
-import java.util.Objects;
 import java.util.UUID;
 
 /**
@@ -24,77 +23,36 @@ public record Position(List<Value> values) {
 
   /** One typed sort value. Closed: a token can only hold what a SortField can order by. */
   public sealed interface Value permits Text, Timestamp, Uuid, Int64 {
-    /** Whether this value can stand for a key of {@code type}. */
-    boolean fits(SortField.Type type);
+    /** The Java value. */
+    Object value();
 
-    /** The value to bind as a SQL parameter. */
-    Object sql();
+    /** Whether this value can stand for a key of {@code type}. */
+    default boolean fits(SortField.Type type) {
+      return switch (type) {
+        case STRING -> this instanceof Text;
+        case TIMESTAMP -> this instanceof Timestamp;
+        case UUID -> this instanceof Uuid;
+      };
+    }
+
+    /** The value to bind as a SQL parameter: a timestamp as a UTC timestamptz. */
+    default Object sql() {
+      return this instanceof Timestamp t ? t.value().atOffset(ZoneOffset.UTC) : value();
+    }
   }
 
   /** A text value (STRING keys). */
-  public record Text(String value) implements Value {
-    public Text {
-      Objects.requireNonNull(value, "value");
-    }
+  public record Text(String value) implements Value {}
 
-    @Override
-    public boolean fits(SortField.Type type) {
-      return type == SortField.Type.STRING;
-    }
-
-    @Override
-    public Object sql() {
-      return value;
-    }
-  }
-
-  /** A point in time (TIMESTAMP keys), bound as a UTC timestamptz. */
-  public record Timestamp(Instant value) implements Value {
-    public Timestamp {
-      Objects.requireNonNull(value, "value");
-    }
-
-    @Override
-    public boolean fits(SortField.Type type) {
-      return type == SortField.Type.TIMESTAMP;
-    }
-
-    @Override
-    public Object sql() {
-      return value.atOffset(ZoneOffset.UTC);
-    }
-  }
+  /** A point in time (TIMESTAMP keys). */
+  public record Timestamp(Instant value) implements Value {}
 
   /** A UUID (the id tie-breaker). */
-  public record Uuid(UUID value) implements Value {
-    public Uuid {
-      Objects.requireNonNull(value, "value");
-    }
-
-    @Override
-    public boolean fits(SortField.Type type) {
-      return type == SortField.Type.UUID;
-    }
-
-    @Override
-    public Object sql() {
-      return value;
-    }
-  }
+  public record Uuid(UUID value) implements Value {}
 
   /**
    * A 64-bit integer. The token format has always been able to carry one; no sort field orders by
    * one yet, so it fits no key.
    */
-  public record Int64(long value) implements Value {
-    @Override
-    public boolean fits(SortField.Type type) {
-      return false;
-    }
-
-    @Override
-    public Object sql() {
-      return value;
-    }
-  }
+  public record Int64(Long value) implements Value {}
 }
