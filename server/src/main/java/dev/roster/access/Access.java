@@ -164,7 +164,11 @@ public final class Access {
     return key;
   }
 
-  /** One page of the organization's keys, oldest first; revoked ones only with showDeleted. */
+  /**
+   * One page of the organization's keys, oldest first; revoked ones only with showDeleted.
+   *
+   * @throws InvalidArgumentException naming {@code page_token} when its position does not fit
+   */
   public Page<ApiKey> listKeys(UUID organizationId, ListQuery query) {
     ListPlan plan = ApiKeyStore.LIST.plan(query);
     return jdbi.withHandle(h -> ApiKeyStore.list(h, organizationId, plan));

@@ -74,7 +74,11 @@ public final class Accounts {
     return exports.get(organizationId, operationId);
   }
 
-  /** One page of the organization's operations, oldest first. */
+  /**
+   * One page of the organization's operations, oldest first.
+   *
+   * @throws InvalidArgumentException naming {@code page_token} when its position does not fit
+   */
   public Page<ExportOperation> listOperations(UUID organizationId, ListQuery query) {
     return exports.list(organizationId, query);
   }
@@ -135,7 +139,8 @@ public final class Accounts {
    * ordered ({@code slug}, {@code display_name}, {@code create_time}; default create_time) and
    * paged by keyset in the database.
    *
-   * @throws InvalidArgumentException naming {@code filter} or {@code order_by} when either is bad
+   * @throws InvalidArgumentException naming {@code filter} or {@code order_by} when either is bad,
+   *     or {@code page_token} when its position does not fit the order; all before any read
    */
   public Page<Organization> listOrganizations(ListQuery query) {
     return organizations.list(query);
@@ -213,8 +218,9 @@ public final class Accounts {
    * ({@code handle}, {@code email}, {@code display_name}, {@code create_time},
    * {@code update_time}; default create_time) and paged by keyset in the database.
    *
+   * @throws InvalidArgumentException naming {@code filter} or {@code order_by} when either is bad,
+   *     or {@code page_token} when its position does not fit the order; all before any read
    * @throws OrganizationNotFoundException if the organization does not exist
-   * @throws InvalidArgumentException naming {@code filter} or {@code order_by} when either is bad
    */
   public Page<User> listUsers(UUID organizationId, ListQuery query) {
     return users.list(organizationId, query);
