@@ -8,6 +8,7 @@ import dev.roster.platform.Ids;
 import dev.roster.platform.errors.InvalidArgumentException;
 import dev.roster.platform.errors.UnauthenticatedException;
 import dev.roster.platform.errors.Violations;
+import dev.roster.platform.query.ListPlan;
 import dev.roster.platform.query.ListQuery;
 import dev.roster.platform.query.Page;
 import java.security.MessageDigest;
@@ -17,7 +18,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.EnumSet;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -136,15 +136,17 @@ public final class Access {
       }
     });
     v.throwIfAny();
-    if (accounts.getOrganization(request.organizationId(), Set.of("delete_time")).isDeleted()) {
-      throw new OrganizationDeletedException(request.organizationId());
-    }
     UUID id = Ids.newId();
     String secret = Secrets.mint(id);
     Instant now = now();
-    jdbi.useTransaction(h -> ApiKeyStore.insert(h, id, Optional.of(request.organizationId()),
-        name, request.scopes(), Secrets.hash(secret), now,
-        request.expireTime().map(t -> t.truncatedTo(ChronoUnit.MICROS)), request.rateLimit()));
+    jdbi.useTransaction(h -> {
+      // In the inserting transaction: a delete of the organization either commits before the
+      // check (and is seen) or waits for the key to commit.
+      accounts.requireLiveOrganization(h, request.organizationId());
+      ApiKeyStore.insert(h, id, Optional.of(request.organizationId()),
+          name, request.scopes(), Secrets.hash(secret), now,
+          request.expireTime().map(t -> t.truncatedTo(ChronoUnit.MICROS)), request.rateLimit());
+    });
     return new CreatedApiKey(get(id), secret);
   }
 
@@ -162,9 +164,14 @@ public final class Access {
     return key;
   }
 
-  /** One page of the organization's keys, oldest first; revoked ones only with showDeleted. */
+  /**
+   * One page of the organization's keys, oldest first; revoked ones only with showDeleted.
+   *
+   * @throws InvalidArgumentException naming {@code page_token} when its position does not fit
+   */
   public Page<ApiKey> listKeys(UUID organizationId, ListQuery query) {
-    return jdbi.withHandle(h -> ApiKeyStore.list(h, organizationId, query));
+    ListPlan plan = ApiKeyStore.LIST.plan(query);
+    return jdbi.withHandle(h -> ApiKeyStore.list(h, organizationId, plan));
   }
 
   /**

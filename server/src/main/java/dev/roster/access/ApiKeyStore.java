@@ -1,19 +1,19 @@
 package dev.roster.access;
 
-import dev.roster.platform.query.ListQuery;
-import dev.roster.platform.query.Ordering;
+import static dev.roster.platform.db.Rows.instant;
+import static dev.roster.platform.db.Rows.utc;
+
+import dev.roster.platform.db.Rows;
+import dev.roster.platform.db.Select;
+import dev.roster.platform.query.Keyset;
+import dev.roster.platform.query.ListPlan;
+import dev.roster.platform.query.ListSpec;
 import dev.roster.platform.query.Page;
-import dev.roster.platform.query.SortField;
-import dev.roster.platform.query.SqlFragment;
 import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.EnumSet;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -24,16 +24,16 @@ final class ApiKeyStore {
   private static final String COLUMNS = "organization_id, id, display_name, scopes, secret_hash,"
       + " create_time, expire_time, revoke_time, rate_limit_per_second, rate_limit_burst";
 
+  /** What ListApiKeys accepts: pages only, oldest first; revoked keys only with show_deleted. */
+  static final ListSpec LIST = ListSpec.byCreation().hidingDeleted("revoke_time is null");
+
   /** A stored key with the hash of its secret, which never leaves this context. */
   record Stored(ApiKey key, byte[] secretHash) {}
 
   private ApiKeyStore() {}
 
   static Optional<Stored> find(Handle h, UUID id) {
-    return h.createQuery("select " + COLUMNS + " from api_keys where id = :id")
-        .bind("id", id)
-        .map((rs, ctx) -> map(rs))
-        .findOne();
+    return Select.from("api_keys", COLUMNS).whereEquals("id", id).one(h, (rs, ctx) -> map(rs));
   }
 
   static void insert(Handle h, UUID id, Optional<UUID> organizationId, String displayName,
@@ -50,7 +50,7 @@ final class ApiKeyStore {
         .bindArray("scopes", String.class, scopes.stream().map(Enum::name).sorted().toList())
         .bind("secretHash", secretHash)
         .bind("now", utc(now))
-        .bind("expireTime", expireTime.map(ApiKeyStore::utc).orElse(null))
+        .bind("expireTime", expireTime.map(Rows::utc).orElse(null))
         .bind("perSecond", rateLimit.map(RateLimit::perSecond).orElse(null))
         .bind("burst", rateLimit.map(RateLimit::burst).orElse(null))
         .execute();
@@ -63,19 +63,9 @@ final class ApiKeyStore {
     return find(h, id);
   }
 
-  static Page<ApiKey> list(Handle h, UUID organizationId, ListQuery q) {
-    Ordering ordering = Ordering.byCreation();
-    SqlFragment after = q.after().map(p -> ordering.after(p, "k")).orElse(SqlFragment.TRUE);
-    List<Map.Entry<ApiKey, List<Object>>> rows = h.createQuery("select " + COLUMNS + ", "
-            + ordering.selectList() + " from api_keys where organization_id = :organizationId"
-            + (q.showDeleted() ? "" : " and revoke_time is null") + " and " + after.sql()
-            + " order by " + ordering.orderBy() + " limit :limit")
-        .bind("organizationId", organizationId)
-        .bindMap(after.params())
-        .bind("limit", q.pageSize() + 1)
-        .map((rs, ctx) -> Map.entry(map(rs).key(), ordering.positionOf(rs)))
-        .list();
-    return Page.of(rows, q.pageSize());
+  static Page<ApiKey> list(Handle h, UUID organizationId, ListPlan plan) {
+    Select keys = Select.from("api_keys", COLUMNS).whereEquals("organization_id", organizationId);
+    return Keyset.page(h, keys, plan, (rs, ctx) -> map(rs).key());
   }
 
   private static Stored map(ResultSet rs) throws SQLException {
@@ -99,14 +89,5 @@ final class ApiKeyStore {
         Optional.ofNullable(instant(rs, "revoke_time")),
         perSecond == null ? Optional.empty() : Optional.of(new RateLimit(perSecond, burst)));
     return new Stored(key, rs.getBytes("secret_hash"));
-  }
-
-  private static Instant instant(ResultSet rs, String column) throws SQLException {
-    OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
-    return value == null ? null : value.toInstant();
-  }
-
-  private static OffsetDateTime utc(Instant instant) {
-    return instant.atOffset(ZoneOffset.UTC);
   }
 }

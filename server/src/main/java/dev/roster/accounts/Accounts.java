@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -73,7 +74,11 @@ public final class Accounts {
     return exports.get(organizationId, operationId);
   }
 
-  /** One page of the organization's operations, oldest first. */
+  /**
+   * One page of the organization's operations, oldest first.
+   *
+   * @throws InvalidArgumentException naming {@code page_token} when its position does not fit
+   */
   public Page<ExportOperation> listOperations(UUID organizationId, ListQuery query) {
     return exports.list(organizationId, query);
   }
@@ -85,6 +90,19 @@ public final class Accounts {
    */
   public ExportOperation cancelOperation(UUID organizationId, UUID operationId) {
     return exports.cancel(organizationId, operationId);
+  }
+
+  /**
+   * Requires the organization to be live and keeps it so until {@code handle}'s transaction ends
+   * (a shared row lock: a concurrent delete waits for that transaction, then finds what it wrote).
+   * For other contexts that write rows belonging to an organization: call it inside the writing
+   * transaction, so the check and the write cannot be split by a delete.
+   *
+   * @throws OrganizationNotFoundException if the organization does not exist
+   * @throws OrganizationDeletedException if it is deleted
+   */
+  public void requireLiveOrganization(Handle handle, UUID organizationId) {
+    Organizations.requireLive(handle, organizationId);
   }
 
   /**
@@ -121,7 +139,8 @@ public final class Accounts {
    * ordered ({@code slug}, {@code display_name}, {@code create_time}; default create_time) and
    * paged by keyset in the database.
    *
-   * @throws InvalidArgumentException naming {@code filter} or {@code order_by} when either is bad
+   * @throws InvalidArgumentException naming {@code filter} or {@code order_by} when either is bad,
+   *     or {@code page_token} when its position does not fit the order; all before any read
    */
   public Page<Organization> listOrganizations(ListQuery query) {
     return organizations.list(query);
@@ -199,8 +218,9 @@ public final class Accounts {
    * ({@code handle}, {@code email}, {@code display_name}, {@code create_time},
    * {@code update_time}; default create_time) and paged by keyset in the database.
    *
+   * @throws InvalidArgumentException naming {@code filter} or {@code order_by} when either is bad,
+   *     or {@code page_token} when its position does not fit the order; all before any read
    * @throws OrganizationNotFoundException if the organization does not exist
-   * @throws InvalidArgumentException naming {@code filter} or {@code order_by} when either is bad
    */
   public Page<User> listUsers(UUID organizationId, ListQuery query) {
     return users.list(organizationId, query);

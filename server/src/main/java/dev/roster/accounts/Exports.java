@@ -12,8 +12,10 @@ import dev.roster.jobs.JobRequest;
 import dev.roster.jobs.JobState;
 import dev.roster.platform.Ids;
 import dev.roster.platform.query.Filters;
+import dev.roster.platform.query.ListPlan;
 import dev.roster.platform.query.ListQuery;
 import dev.roster.platform.query.Page;
+import dev.roster.platform.query.Position;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -23,7 +25,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -56,7 +57,7 @@ final class Exports {
   }
 
   ExportOperation start(UUID organizationId, String filter) {
-    Filters.compile(filter, UserStore.FILTERS, "f");
+    Filters.compile(filter, UserStore.LIST.filters(), "f");
     UUID id = Ids.newId();
     return jdbi.inTransaction(h -> {
       Organizations.requireLive(h, organizationId);
@@ -75,7 +76,8 @@ final class Exports {
   }
 
   Page<ExportOperation> list(UUID organizationId, ListQuery query) {
-    Page<ExportOperation> page = jdbi.withHandle(h -> OperationStore.list(h, organizationId, query));
+    ListPlan plan = OperationStore.LIST.plan(query);
+    Page<ExportOperation> page = jdbi.withHandle(h -> OperationStore.list(h, organizationId, plan));
     return new Page<>(page.items().stream().map(this::settle).toList(), page.next());
   }
 
@@ -160,14 +162,13 @@ final class Exports {
     try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file), 1 << 16);
         JsonGenerator json = new JsonFactory().createGenerator(out, JsonEncoding.UTF8)) {
       json.setRootValueSeparator(null);
-      Optional<List<Object>> after = Optional.empty();
+      Optional<Position> after = Optional.empty();
       do {
         if (Thread.currentThread().isInterrupted()) {
           throw new IOException("export interrupted (timeout or shutdown)");
         }
-        Optional<List<Object>> position = after;
-        Page<User> page = jdbi.withHandle(h -> UserStore.list(h, organizationId,
-            new ListQuery(PAGE, filter, "", false, position, Set.of())));
+        ListPlan plan = UserStore.LIST.plan(new ListQuery(PAGE, filter, "", false, after, Set.of()));
+        Page<User> page = jdbi.withHandle(h -> UserStore.list(h, organizationId, plan));
         for (User user : page.items()) {
           write(json, user);
         }

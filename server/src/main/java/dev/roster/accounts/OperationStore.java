@@ -1,18 +1,16 @@
 package dev.roster.accounts;
 
-import static dev.roster.accounts.OrganizationStore.instant;
-import static dev.roster.accounts.OrganizationStore.utc;
+import static dev.roster.platform.db.Rows.instant;
+import static dev.roster.platform.db.Rows.utc;
 
-import dev.roster.platform.query.ListQuery;
-import dev.roster.platform.query.Ordering;
+import dev.roster.platform.db.Select;
+import dev.roster.platform.query.Keyset;
+import dev.roster.platform.query.ListPlan;
+import dev.roster.platform.query.ListSpec;
 import dev.roster.platform.query.Page;
-import dev.roster.platform.query.SortField;
-import dev.roster.platform.query.SqlFragment;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
@@ -22,6 +20,9 @@ final class OperationStore {
   private static final String COLUMNS = "organization_id, id, filter, job_id, done,"
       + " cancel_requested, exported_count, result_uri, result_bytes, error_code, error_message, create_time,"
       + " update_time";
+
+  /** What ListOperations accepts: pages only, oldest first. */
+  static final ListSpec LIST = ListSpec.byCreation();
 
   private OperationStore() {}
 
@@ -35,24 +36,15 @@ final class OperationStore {
   }
 
   static Optional<ExportOperation> find(Handle h, UUID organizationId, UUID id) {
-    return h.createQuery("select " + COLUMNS
-            + " from operations where organization_id = :organizationId and id = :id")
-        .bind("organizationId", organizationId).bind("id", id)
-        .map((rs, ctx) -> map(rs)).findOne();
+    return of(organizationId).whereEquals("id", id).one(h, (rs, ctx) -> map(rs));
   }
 
-  static Page<ExportOperation> list(Handle h, UUID organizationId, ListQuery q) {
-    Ordering ordering = Ordering.byCreation();
-    SqlFragment after = q.after().map(p -> ordering.after(p, "k")).orElse(SqlFragment.TRUE);
-    List<Map.Entry<ExportOperation, List<Object>>> rows = h.createQuery("select " + COLUMNS + ", "
-            + ordering.selectList() + " from operations where organization_id = :organizationId"
-            + " and " + after.sql() + " order by " + ordering.orderBy() + " limit :limit")
-        .bind("organizationId", organizationId)
-        .bindMap(after.params())
-        .bind("limit", q.pageSize() + 1)
-        .map((rs, ctx) -> Map.entry(map(rs), ordering.positionOf(rs)))
-        .list();
-    return Page.of(rows, q.pageSize());
+  static Page<ExportOperation> list(Handle h, UUID organizationId, ListPlan plan) {
+    return Keyset.page(h, of(organizationId), plan, (rs, ctx) -> map(rs));
+  }
+
+  private static Select of(UUID organizationId) {
+    return Select.from("operations", COLUMNS).whereEquals("organization_id", organizationId);
   }
 
   static void requestCancel(Handle h, UUID id, Instant now) {

@@ -1,8 +1,13 @@
 package dev.roster.accounts;
 
+import static dev.roster.accounts.OrganizationStore.BY_ID;
+import static dev.roster.accounts.OrganizationStore.BY_REQUEST_ID;
+
 import dev.roster.platform.Ids;
+import dev.roster.platform.db.Select.Lock;
 import dev.roster.platform.db.UniqueViolation;
 import dev.roster.platform.errors.Violations;
+import dev.roster.platform.query.ListPlan;
 import dev.roster.platform.query.ListQuery;
 import dev.roster.platform.query.Page;
 import java.time.Clock;
@@ -31,7 +36,7 @@ final class Organizations {
     v.throwIfAny();
     if (requestId.isPresent()) {
       Optional<Organization> earlier =
-          jdbi.withHandle(h -> OrganizationStore.findByRequestId(h, requestId.get()));
+          jdbi.withHandle(h -> OrganizationStore.find(h, BY_REQUEST_ID, requestId.get()));
       if (earlier.isPresent()) {
         return earlier.get();
       }
@@ -43,7 +48,7 @@ final class Organizations {
       // unique index, so by now its row is committed): hand back what it created.
       if (requestId.isPresent() && UniqueViolation.constraintOf(e).isPresent()) {
         Optional<Organization> winner =
-            jdbi.withHandle(h -> OrganizationStore.findByRequestId(h, requestId.get()));
+            jdbi.withHandle(h -> OrganizationStore.find(h, BY_REQUEST_ID, requestId.get()));
         if (winner.isPresent()) {
           return winner.get();
         }
@@ -53,12 +58,13 @@ final class Organizations {
   }
 
   Organization get(UUID id, Set<String> fields) {
-    return jdbi.withHandle(h -> OrganizationStore.find(h, id, fields))
+    return jdbi.withHandle(h -> OrganizationStore.find(h, BY_ID, id, fields, Lock.NONE))
         .orElseThrow(() -> new OrganizationNotFoundException(id));
   }
 
   Page<Organization> list(ListQuery query) {
-    return jdbi.withHandle(h -> OrganizationStore.list(h, query));
+    ListPlan plan = OrganizationStore.LIST.plan(query);
+    return jdbi.withHandle(h -> OrganizationStore.list(h, plan));
   }
 
   Organization update(UUID id, OrganizationChanges changes, Optional<String> etag) {
@@ -124,15 +130,27 @@ final class Organizations {
    * @throws OrganizationDeletedException if it is deleted
    */
   static void requireLive(Handle h, UUID id) {
-    Organization org = OrganizationStore.share(h, id)
-        .orElseThrow(() -> new OrganizationNotFoundException(id));
-    if (org.isDeleted()) {
+    if (require(h, id, Lock.SHARE).isDeleted()) {
       throw new OrganizationDeletedException(id);
     }
   }
 
+  /**
+   * Requires the organization to exist, deleted or not (its deleted users stay listable).
+   *
+   * @throws OrganizationNotFoundException if it does not exist
+   */
+  static void requireExists(Handle h, UUID id) {
+    require(h, id, Lock.NONE);
+  }
+
+  private static Organization require(Handle h, UUID id, Lock lock) {
+    return OrganizationStore.find(h, BY_ID, id, Set.of("delete_time"), lock)
+        .orElseThrow(() -> new OrganizationNotFoundException(id));
+  }
+
   private static Organization locked(Handle h, UUID id, Optional<String> etag) {
-    Organization current = OrganizationStore.lock(h, id)
+    Organization current = OrganizationStore.find(h, BY_ID, id, Set.of(), Lock.UPDATE)
         .orElseThrow(() -> new OrganizationNotFoundException(id));
     if (etag.isPresent() && !etag.get().equals(current.etag())) {
       throw new EtagMismatchException(id, etag.get(), current.etag());

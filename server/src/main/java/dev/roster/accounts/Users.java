@@ -1,9 +1,17 @@
 package dev.roster.accounts;
 
+import static dev.roster.accounts.UserStore.BY_ID;
+import static dev.roster.accounts.UserStore.BY_LIVE_EMAIL;
+import static dev.roster.accounts.UserStore.BY_LIVE_HANDLE;
+import static dev.roster.accounts.UserStore.BY_REQUEST_ID;
+
 import dev.roster.jobs.JobQueue;
 import dev.roster.platform.Ids;
+import dev.roster.platform.db.Select;
+import dev.roster.platform.db.Select.Lock;
 import dev.roster.platform.db.UniqueViolation;
 import dev.roster.platform.errors.Violations;
+import dev.roster.platform.query.ListPlan;
 import dev.roster.platform.query.ListQuery;
 import dev.roster.platform.query.Page;
 import java.time.Clock;
@@ -41,7 +49,7 @@ final class Users {
     v.throwIfAny();
     if (requestId.isPresent()) {
       Optional<User> earlier = jdbi.withHandle(
-          h -> UserStore.findByRequestId(h, organizationId, requestId.get()));
+          h -> UserStore.find(h, organizationId, BY_REQUEST_ID, requestId.get()));
       if (earlier.isPresent()) {
         return earlier.get();
       }
@@ -59,7 +67,7 @@ final class Users {
       // index, so its row is committed by now): hand back what it created.
       if (requestId.isPresent() && UniqueViolation.constraintOf(e).isPresent()) {
         Optional<User> winner = jdbi.withHandle(
-            h -> UserStore.findByRequestId(h, organizationId, requestId.get()));
+            h -> UserStore.find(h, organizationId, BY_REQUEST_ID, requestId.get()));
         if (winner.isPresent()) {
           return winner.get();
         }
@@ -69,16 +77,15 @@ final class Users {
   }
 
   User get(UUID organizationId, UUID id, Set<String> fields) {
-    return jdbi.withHandle(h -> UserStore.find(h, organizationId, id, fields))
+    return jdbi.withHandle(h -> UserStore.find(h, organizationId, BY_ID, id, fields, Lock.NONE))
         .orElseThrow(() -> new UserNotFoundException(organizationId, id));
   }
 
   Page<User> list(UUID organizationId, ListQuery query) {
+    ListPlan plan = UserStore.LIST.plan(query);
     return jdbi.withHandle(h -> {
-      if (OrganizationStore.find(h, organizationId, Set.of("delete_time")).isEmpty()) {
-        throw new OrganizationNotFoundException(organizationId);
-      }
-      return UserStore.list(h, organizationId, query);
+      Organizations.requireExists(h, organizationId);
+      return UserStore.list(h, organizationId, plan);
     });
   }
 
@@ -99,19 +106,26 @@ final class Users {
   }
 
   User lookupByHandle(UUID organizationId, String handle, Set<String> fields) {
-    Violations v = new Violations();
-    Rules.slug(v, "handle", handle);
-    v.throwIfAny();
-    return jdbi.withHandle(h -> UserStore.findLiveByHandle(h, organizationId, handle, fields))
-        .orElseThrow(() -> new UserNotFoundByKeyException(organizationId, "handle", handle));
+    return lookup(organizationId, BY_LIVE_HANDLE, "handle", handle, Rules::slug, fields);
   }
 
   User lookupByEmail(UUID organizationId, String email, Set<String> fields) {
+    return lookup(organizationId, BY_LIVE_EMAIL, "email", email, Rules::email, fields);
+  }
+
+  /** A field's format rule, as in {@link Rules}. */
+  private interface Rule {
+    void check(Violations v, String field, String value);
+  }
+
+  /** The live user whose {@code field} is {@code value}, once the value passes {@code rule}. */
+  private User lookup(UUID organizationId, Select.By by, String field, String value, Rule rule,
+      Set<String> fields) {
     Violations v = new Violations();
-    Rules.email(v, "email", email);
+    rule.check(v, field, value);
     v.throwIfAny();
-    return jdbi.withHandle(h -> UserStore.findLiveByEmail(h, organizationId, email, fields))
-        .orElseThrow(() -> new UserNotFoundByKeyException(organizationId, "email", email));
+    return jdbi.withHandle(h -> UserStore.find(h, organizationId, by, value, fields, Lock.NONE))
+        .orElseThrow(() -> new UserNotFoundByKeyException(organizationId, field, value));
   }
 
   User update(UUID organizationId, UUID id, UserChanges changes, Optional<String> etag) {
@@ -178,7 +192,7 @@ final class Users {
   }
 
   private static User locked(Handle h, UUID organizationId, UUID id, Optional<String> etag) {
-    User current = UserStore.lock(h, organizationId, id)
+    User current = UserStore.find(h, organizationId, BY_ID, id, Set.of(), Lock.UPDATE)
         .orElseThrow(() -> new UserNotFoundException(organizationId, id));
     if (etag.isPresent() && !etag.get().equals(current.etag())) {
       throw new EtagMismatchException(id, etag.get(), current.etag());

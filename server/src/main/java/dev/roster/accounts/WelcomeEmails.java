@@ -6,7 +6,6 @@ import dev.roster.jobs.JobHandler;
 import dev.roster.jobs.JobRequest;
 import dev.roster.mail.Email;
 import dev.roster.mail.Mailer;
-import java.util.Set;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -37,13 +36,14 @@ final class WelcomeEmails {
       JsonNode args = JSON.readTree(job.args());
       UUID organizationId = UUID.fromString(args.get("organizationId").asText());
       UUID userId = UUID.fromString(args.get("userId").asText());
-      var found = jdbi.withHandle(h -> UserStore.find(h, organizationId, userId, Set.of()));
+      var found = jdbi.withHandle(h -> UserStore.find(h, organizationId, UserStore.BY_ID, userId));
       if (found.isEmpty() || found.get().isDeleted()) {
         log.info("welcome email for {} skipped: the user is gone", userId);
         return;
       }
       User user = found.get();
-      Organization org = jdbi.withHandle(h -> OrganizationStore.find(h, organizationId)).orElseThrow();
+      Organization org = jdbi.withHandle(
+          h -> OrganizationStore.find(h, OrganizationStore.BY_ID, organizationId)).orElseThrow();
       String orgName = org.displayName().isEmpty() ? org.slug() : org.displayName();
       String greeting = user.displayName().isEmpty() ? user.handle() : user.displayName();
       mailer.send(new Email(user.email(), "Welcome to " + orgName,

@@ -1,11 +1,13 @@
 package dev.roster.jobs;
 
+import static dev.roster.platform.db.Rows.instant;
+
+import dev.roster.platform.db.Rows;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -87,7 +89,7 @@ final class JobStore {
     params.put("kind", r.kind());
     params.put("args", r.args());
     params.put("windowMs", r.unique().map(Duration::toMillis).orElse(null));
-    params.put("scheduledAt", r.scheduledAt().map(JobStore::utc).orElse(null));
+    params.put("scheduledAt", r.scheduledAt().map(Rows::utc).orElse(null));
     return params;
   }
 
@@ -301,14 +303,5 @@ final class JobStore {
 
   private static Duration millis(double ms) {
     return Duration.ofNanos(Math.round(ms * 1_000_000));
-  }
-
-  private static Instant instant(ResultSet rs, String column) throws SQLException {
-    OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
-    return value == null ? null : value.toInstant();
-  }
-
-  private static OffsetDateTime utc(Instant instant) {
-    return instant.atOffset(ZoneOffset.UTC);
   }
 }

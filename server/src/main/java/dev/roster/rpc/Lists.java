@@ -6,6 +6,7 @@ import dev.roster.platform.errors.InvalidArgumentException;
 import dev.roster.platform.paging.PageTokens;
 import dev.roster.platform.query.ListQuery;
 import dev.roster.platform.query.Page;
+import dev.roster.platform.query.Position;
 import java.util.List;
 import java.util.Optional;
 
@@ -13,7 +14,6 @@ import java.util.Optional;
 final class Lists {
   static final int DEFAULT_PAGE_SIZE = 50;
   static final int MAX_PAGE_SIZE = 1000;
-  private static final int MAX_FILTER = 2000;
 
   private final PageTokens tokens;
 
@@ -33,14 +33,14 @@ final class Lists {
     }
   }
 
-  /** Whitelists a list request into a query, opening its page token if it has one. */
+  /**
+   * Whitelists a list request into a query, opening its page token if it has one. The token's
+   * signature and binding are checked here; its position, the filter and order_by are checked
+   * against the resource by the context, before it reads anything.
+   */
   ListQuery query(Binding binding, int pageSize, String pageToken, FieldMask readMask,
       Descriptor resource) {
-    if (binding.filter().codePointCount(0, binding.filter().length()) > MAX_FILTER) {
-      throw InvalidArgumentException.of("filter", "FILTER_TOO_COMPLEX",
-          "must be at most " + MAX_FILTER + " characters long");
-    }
-    Optional<List<Object>> after = pageToken.isEmpty()
+    Optional<Position> after = pageToken.isEmpty()
         ? Optional.empty() : Optional.of(tokens.open(pageToken, binding.text()));
     return new ListQuery(pageSize(pageSize), binding.filter(), binding.orderBy(),
         binding.showDeleted(), after, ReadMasks.fields(readMask, resource));

@@ -1,6 +1,7 @@
 package dev.roster.platform.paging;
 
 import dev.roster.platform.errors.InvalidArgumentException;
+import dev.roster.platform.query.Position;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -50,9 +51,9 @@ public final class PageTokens {
    * Makes a token for the page after {@code position}.
    *
    * @param binding a string naming the request (method, parent, filter, order_by, show_deleted)
-   * @param position the last row's sort values, then its id: String, Instant, UUID or Long values
+   * @param position the last row's sort values, then its id
    */
-  public String issue(String binding, List<Object> position) {
+  public String issue(String binding, Position position) {
     SigningKeys.Key key = keys.current();
     try {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -61,8 +62,8 @@ public final class PageTokens {
       out.writeInt(key.id());
       out.writeLong(clock.instant().plus(ttl).getEpochSecond());
       out.write(hash(binding));
-      out.writeByte(position.size());
-      for (Object value : position) {
+      out.writeByte(position.values().size());
+      for (Position.Value value : position.values()) {
         writeValue(out, value);
       }
       out.write(mac(key.secret(), bytes.toByteArray()));
@@ -79,7 +80,7 @@ public final class PageTokens {
    *     malformed or its signature does not verify, PAGE_TOKEN_EXPIRED, or PAGE_TOKEN_MISMATCH when
    *     it was issued for a request with other parameters
    */
-  public List<Object> open(String token, String binding) {
+  public Position open(String token, String binding) {
     byte[] raw = decode(token);
     if (raw.length < 1 + 4 + 8 + BINDING_BYTES + 1 + MAC_BYTES || raw[0] != VERSION) {
       throw invalid();
@@ -105,14 +106,14 @@ public final class PageTokens {
             + " with other parent, filter, order_by or show_deleted; send those unchanged");
       }
       int count = in.readUnsignedByte();
-      List<Object> values = new ArrayList<>(count);
+      List<Position.Value> values = new ArrayList<>(count);
       for (int i = 0; i < count; i++) {
         values.add(readValue(in));
       }
       if (in.available() != 0) {
         throw invalid();
       }
-      return values;
+      return new Position(values);
     } catch (IOException | RuntimeException e) {
       if (e instanceof InvalidArgumentException invalid) {
         throw invalid;
@@ -138,32 +139,31 @@ public final class PageTokens {
     return raw;
   }
 
-  private static void writeValue(DataOutputStream out, Object value) throws IOException {
-    if (value instanceof String s) {
+  private static void writeValue(DataOutputStream out, Position.Value value) throws IOException {
+    // Java 17 has no pattern switch; the sealed Value keeps this chain complete.
+    if (value instanceof Position.Text s) {
       out.writeByte('s');
-      out.writeUTF(s);
-    } else if (value instanceof Instant t) {
+      out.writeUTF(s.value());
+    } else if (value instanceof Position.Timestamp t) {
       out.writeByte('t');
-      out.writeLong(t.getEpochSecond());
-      out.writeInt(t.getNano());
-    } else if (value instanceof UUID u) {
+      out.writeLong(t.value().getEpochSecond());
+      out.writeInt(t.value().getNano());
+    } else if (value instanceof Position.Uuid u) {
       out.writeByte('u');
-      out.writeLong(u.getMostSignificantBits());
-      out.writeLong(u.getLeastSignificantBits());
-    } else if (value instanceof Long l) {
+      out.writeLong(u.value().getMostSignificantBits());
+      out.writeLong(u.value().getLeastSignificantBits());
+    } else if (value instanceof Position.Int64 l) {
       out.writeByte('l');
-      out.writeLong(l);
-    } else {
-      throw new IllegalArgumentException("cannot put a " + value.getClass() + " in a page token");
+      out.writeLong(l.value());
     }
   }
 
-  private static Object readValue(DataInputStream in) throws IOException {
+  private static Position.Value readValue(DataInputStream in) throws IOException {
     return switch (in.readByte()) {
-      case 's' -> in.readUTF();
-      case 't' -> Instant.ofEpochSecond(in.readLong(), in.readInt());
-      case 'u' -> new UUID(in.readLong(), in.readLong());
-      case 'l' -> in.readLong();
+      case 's' -> new Position.Text(in.readUTF());
+      case 't' -> new Position.Timestamp(Instant.ofEpochSecond(in.readLong(), in.readInt()));
+      case 'u' -> new Position.Uuid(new UUID(in.readLong(), in.readLong()));
+      case 'l' -> new Position.Int64(in.readLong());
       default -> throw invalid();
     };
   }

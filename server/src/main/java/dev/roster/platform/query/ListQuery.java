@@ -1,12 +1,12 @@
 package dev.roster.platform.query;
 
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
 /**
- * What a caller asks of a list, already whitelisted at the edge but not yet interpreted: the
- * context compiles {@code filter} and {@code orderBy} against its own fields.
+ * What a caller asks of a list, already whitelisted at the edge (page size bounded, page token's
+ * signature and binding verified) but not yet interpreted: the context's {@link ListSpec} checks
+ * {@code filter}, {@code orderBy} and the position against its own fields, before any read.
  *
  * @param pageSize rows wanted, 1..1000
  * @param filter AIP-160 filter text, empty for none
@@ -20,5 +20,5 @@ public record ListQuery(
     String filter,
     String orderBy,
     boolean showDeleted,
-    Optional<List<Object>> after,
+    Optional<Position> after,
     Set<String> fields) {}

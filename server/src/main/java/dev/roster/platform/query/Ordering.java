@@ -18,11 +18,11 @@ import java.util.stream.Collectors;
  * tie-breaker so the order is total, and the keyset ("seek") predicate that continues after a
  * given row. Only whitelisted SQL expressions reach the SQL text.
  */
-public final class Ordering {
+final class Ordering {
   private static final int MAX_LENGTH = 500;
 
   /** One key of the order. */
-  public record Key(SortField field, boolean descending) {}
+  record Key(SortField field, boolean descending) {}
 
   private final List<Key> keys;
 
@@ -35,7 +35,7 @@ public final class Ordering {
    *
    * @throws InvalidArgumentException naming {@code order_by} for unknown or repeated fields
    */
-  public static Ordering parse(String orderBy, List<SortField> allowed, SortField id,
+  static Ordering parse(String orderBy, List<SortField> allowed, SortField id,
       List<Key> defaults) {
     List<Key> keys = new ArrayList<>();
     if (orderBy.isBlank()) {
@@ -71,18 +71,12 @@ public final class Ordering {
     return new Ordering(keys);
   }
 
-  public List<Key> keys() {
+  List<Key> keys() {
     return keys;
   }
 
-  /** The default order of every list, and the only one of lists without order_by: create_time, id. */
-  public static Ordering byCreation() {
-    return parse("", List.of(SortField.CREATE_TIME), SortField.ID,
-        List.of(new Key(SortField.CREATE_TIME, false)));
-  }
-
   /** {@code e0 as sort_0, e1 as sort_1, ...}: the sort values to select for the next token. */
-  public String selectList() {
+  String selectList() {
     List<String> parts = new ArrayList<>();
     for (int i = 0; i < keys.size(); i++) {
       parts.add(keys.get(i).field().sql() + " as sort_" + i);
@@ -91,49 +85,59 @@ public final class Ordering {
   }
 
   /** The ORDER BY clause body. */
-  public String orderBy() {
+  String orderBy() {
     return keys.stream().map(k -> k.field().sql() + (k.descending() ? " desc" : " asc"))
         .collect(Collectors.joining(", "));
   }
 
   /** Reads the current row's sort values (selected by {@link #selectList()}) as a position. */
-  public List<Object> positionOf(ResultSet rs) throws SQLException {
-    List<Object> position = new ArrayList<>(keys.size());
+  Position positionOf(ResultSet rs) throws SQLException {
+    List<Position.Value> values = new ArrayList<>(keys.size());
     for (int i = 0; i < keys.size(); i++) {
       String column = "sort_" + i;
-      position.add(switch (keys.get(i).field().type()) {
-        case STRING -> rs.getString(column);
-        case TIMESTAMP -> rs.getObject(column, OffsetDateTime.class).toInstant();
-        case UUID -> rs.getObject(column, UUID.class);
+      values.add(switch (keys.get(i).field().type()) {
+        case STRING -> new Position.Text(rs.getString(column));
+        case TIMESTAMP ->
+            new Position.Timestamp(rs.getObject(column, OffsetDateTime.class).toInstant());
+        case UUID -> new Position.Uuid(rs.getObject(column, UUID.class));
       });
+    }
+    return new Position(values);
+  }
+
+  /**
+   * Checks that {@code position} was made by this order: one value per key, each of its key's type.
+   * A signed token can still come from another order of the same request shape (an old release, a
+   * changed default), so its contents are checked before any SQL is built from them.
+   *
+   * @throws InvalidArgumentException naming {@code page_token} (INVALID_PAGE_TOKEN) if it does not fit
+   */
+  Position requireFits(Position position) {
+    List<Position.Value> values = position.values();
+    boolean fits = values.size() == keys.size();
+    for (int i = 0; fits && i < keys.size(); i++) {
+      fits = values.get(i).fits(keys.get(i).field().type());
+    }
+    if (!fits) {
+      throw InvalidArgumentException.of("page_token", "INVALID_PAGE_TOKEN",
+          "does not belong to this order_by");
     }
     return position;
   }
 
   /**
-   * The predicate "comes after {@code position}" in this order. When every key has the same
-   * direction it is one row-value comparison, which PostgreSQL answers with a single index range
-   * scan; mixed directions expand to (a > x) OR (a = x AND b < y) OR ...
-   *
-   * @throws InvalidArgumentException naming {@code page_token} if the position does not fit
+   * The predicate "comes after {@code position}" (already {@link #requireFits checked}) in this
+   * order. When every key has the same direction it is one row-value comparison, which PostgreSQL
+   * answers with a single index range scan; mixed directions expand to
+   * (a > x) OR (a = x AND b < y) OR ...
    */
-  public SqlFragment after(List<Object> position, String paramPrefix) {
-    if (position.size() != keys.size()) {
-      throw InvalidArgumentException.of("page_token", "INVALID_PAGE_TOKEN",
-          "does not belong to this order_by");
-    }
+  SqlFragment after(Position position, String paramPrefix) {
     Map<String, Object> params = new LinkedHashMap<>();
     List<String> names = new ArrayList<>();
     for (int i = 0; i < keys.size(); i++) {
-      Object value = position.get(i);
-      if (!fits(keys.get(i).field().type(), value)) {
-        throw InvalidArgumentException.of("page_token", "INVALID_PAGE_TOKEN",
-            "does not belong to this order_by");
-      }
       String name = paramPrefix + i;
       names.add(":" + name);
-      params.put(name, value instanceof java.time.Instant t
-          ? t.atOffset(java.time.ZoneOffset.UTC) : value);
+      params.put(name, position.values().get(i).sql());
     }
     boolean uniform = keys.stream().allMatch(k -> k.descending() == keys.get(0).descending());
     if (uniform) {
@@ -152,14 +156,6 @@ public final class Ordering {
       alternatives.add("(" + String.join(" and ", terms) + ")");
     }
     return new SqlFragment("(" + String.join(" or ", alternatives) + ")", params);
-  }
-
-  private static boolean fits(SortField.Type type, Object value) {
-    return switch (type) {
-      case STRING -> value instanceof String;
-      case TIMESTAMP -> value instanceof java.time.Instant;
-      case UUID -> value instanceof UUID;
-    };
   }
 
   private static InvalidArgumentException invalid(String reason, String description) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.roster.platform.errors.InvalidArgumentException;
+import dev.roster.platform.query.Position;
 import dev.roster.testing.TestDatabase;
 import java.time.Clock;
 import java.time.Duration;
@@ -19,8 +20,10 @@ class PageTokensTest {
   private static final String KEY_B = Base64.getEncoder().encodeToString("b".repeat(32).getBytes());
   private static final Instant NOW = Instant.parse("2026-11-25T12:00:00Z");
 
-  private final List<Object> position = List.of("ada", Instant.parse("2026-01-02T03:04:05.123456Z"),
-      UUID.fromString("01a212fc-c362-70c0-acef-c9e279f35827"), 42L);
+  private final Position position = Position.of(new Position.Text("ada"),
+      new Position.Timestamp(Instant.parse("2026-01-02T03:04:05.123456Z")),
+      new Position.Uuid(UUID.fromString("01a212fc-c362-70c0-acef-c9e279f35827")),
+      new Position.Int64(42L));
 
   private static PageTokens tokens(SigningKeys keys, Instant now) {
     return new PageTokens(keys, Clock.fixed(now, ZoneOffset.UTC), Duration.ofDays(3));
