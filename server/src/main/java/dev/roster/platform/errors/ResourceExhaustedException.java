@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.Map;
 
 /** The caller used up a quota; it may retry after {@link #retryDelay()} (RESOURCE_EXHAUSTED). */
-public class ResourceExhaustedException extends RosterException {
+public non-sealed class ResourceExhaustedException extends RosterException {
   private final Duration retryDelay;
 
   public ResourceExhaustedException(String reason, String message, Duration retryDelay,

@@ -3,7 +3,7 @@ package dev.roster.platform.errors;
 import java.util.Map;
 
 /** The caller did not prove who it is: no, malformed, unknown, expired or revoked credentials (UNAUTHENTICATED). */
-public class UnauthenticatedException extends RosterException {
+public non-sealed class UnauthenticatedException extends RosterException {
   public UnauthenticatedException(String reason, String message) {
     super(reason, message, Map.of());
   }
