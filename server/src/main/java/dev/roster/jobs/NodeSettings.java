@@ -8,12 +8,10 @@ import java.util.Set;
 
 /**
  * Everything a node of {@link Workers} is configured with; {@link Workers.Builder} documents each
- * setting and its default. Built only from valid values, so Workers and {@link Maintenance} need
- * not check them again.
- *
- * @throws IllegalArgumentException if {@code rescueAfter} is under 3 heartbeat intervals, an
- *     interval is under 1 ms, two cron entries share a name, or a cron period is not shorter than
- *     the prune age
+ * setting and its default. The constructor throws IllegalArgumentException if {@code rescueAfter}
+ * is under 3 heartbeat intervals, an interval is under 1 ms, two cron entries share a name, or a
+ * cron period is not shorter than the prune age, so Workers and {@link Maintenance} never see
+ * such settings.
  */
 record NodeSettings(String node, Map<String, Integer> queues, List<CronEntry> cron,
     Duration pollInterval, Duration heartbeatInterval, Duration rescueAfter, Backoff backoff,
@@ -21,8 +19,6 @@ record NodeSettings(String node, Map<String, Integer> queues, List<CronEntry> cr
     Duration shutdownGrace) {
 
   NodeSettings {
-    queues = Map.copyOf(queues);
-    cron = List.copyOf(cron);
     // A node that misses one or two beats (a GC pause, a slow database) must not lose its jobs.
     if (rescueAfter.compareTo(heartbeatInterval.multipliedBy(3)) < 0) {
       throw new IllegalArgumentException("rescueAfter must be at least 3 heartbeat intervals");
@@ -45,5 +41,7 @@ record NodeSettings(String node, Map<String, Integer> queues, List<CronEntry> cr
             + " must be shorter than the prune age, or it could run twice in a period");
       }
     }
+    queues = Map.copyOf(queues);
+    cron = List.copyOf(cron);
   }
 }
