@@ -37,7 +37,7 @@ public final class Access {
   private final Jdbi jdbi;
   private final Accounts accounts;
   private final Clock clock;
-  private final Cache<String, Object> verified;
+  private final Cache<String, Principal> verified;
   private final Cache<String, UnauthenticatedException> refused;
 
   public Access(Jdbi jdbi, Accounts accounts, Clock clock, Duration cacheTtl) {
@@ -52,56 +52,55 @@ public final class Access {
   /**
    * Verifies a bearer secret.
    *
-   * @throws UnauthenticatedException API_KEY_MALFORMED, API_KEY_INVALID (unknown key or wrong
-   *     secret: indistinguishable on purpose), API_KEY_REVOKED or API_KEY_EXPIRED
+   * @throws ApiKeyMalformedException if it is no secret of ours
+   * @throws ApiKeyInvalidException for an unknown key or a wrong secret (indistinguishable on
+   *     purpose)
+   * @throws ApiKeyRevokedException if the key has been revoked
+   * @throws ApiKeyExpiredException if the key has expired
    */
   public Principal authenticate(String secret) {
     if (secret.isEmpty() || secret.length() > MAX_SECRET) {
-      throw new UnauthenticatedException("API_KEY_MALFORMED",
-          "the authorization header does not carry a Roster API key");
+      throw new ApiKeyMalformedException();
     }
     String key = Secrets.cacheKey(secret);
     UnauthenticatedException knownBad = refused.getIfPresent(key);
     if (knownBad != null) {
       throw knownBad;
     }
-    Object outcome = verified.getIfPresent(key);
-    if (outcome == null) {
-      outcome = verify(secret);
-      if (outcome instanceof UnauthenticatedException bad) {
-        refused.put(key, bad);
-        throw bad;
+    Principal principal = verified.getIfPresent(key);
+    if (principal == null) {
+      try {
+        principal = verify(secret);
+      } catch (UnauthenticatedException refusal) {
+        refused.put(key, refusal);
+        throw refusal;
       }
-      verified.put(key, outcome);
+      verified.put(key, principal);
     }
-    Principal principal = (Principal) outcome;
     // A cached key may have expired since it was verified.
     if (principal.expireTime().isPresent() && !principal.expireTime().get().isAfter(clock.instant())) {
-      throw new UnauthenticatedException("API_KEY_EXPIRED", "the API key has expired");
+      throw new ApiKeyExpiredException();
     }
     return principal;
   }
 
-  private Object verify(String secret) {
-    try {
-      UUID id = Secrets.idOf(secret);
-      byte[] presented = Secrets.hash(secret);
-      Optional<ApiKeyStore.Stored> stored = jdbi.withHandle(h -> ApiKeyStore.find(h, id));
-      if (stored.isEmpty() || !MessageDigest.isEqual(presented, stored.get().secretHash())) {
-        return new UnauthenticatedException("API_KEY_INVALID", "the API key is not valid");
-      }
-      ApiKey key = stored.get().key();
-      if (key.revokeTime().isPresent()) {
-        return new UnauthenticatedException("API_KEY_REVOKED", "the API key has been revoked");
-      }
-      if (key.expireTime().isPresent() && !key.expireTime().get().isAfter(clock.instant())) {
-        return new UnauthenticatedException("API_KEY_EXPIRED", "the API key has expired");
-      }
-      return new Principal(key.id(), key.organizationId(), key.scopes(), key.rateLimit(),
-          key.expireTime());
-    } catch (UnauthenticatedException e) {
-      return e;
+  /** Asks the database; throws the refusals that {@link #authenticate} caches. */
+  private Principal verify(String secret) {
+    UUID id = Secrets.idOf(secret);
+    byte[] presented = Secrets.hash(secret);
+    Optional<ApiKeyStore.Stored> stored = jdbi.withHandle(h -> ApiKeyStore.find(h, id));
+    if (stored.isEmpty() || !MessageDigest.isEqual(presented, stored.get().secretHash())) {
+      throw new ApiKeyInvalidException();
     }
+    ApiKey key = stored.get().key();
+    if (key.revokeTime().isPresent()) {
+      throw new ApiKeyRevokedException();
+    }
+    if (key.expireTime().isPresent() && !key.expireTime().get().isAfter(clock.instant())) {
+      throw new ApiKeyExpiredException();
+    }
+    return new Principal(key.id(), key.organizationId(), key.scopes(), key.rateLimit(),
+        key.expireTime());
   }
 
   /**
@@ -184,7 +183,7 @@ public final class Access {
     getKey(organizationId, id);
     ApiKey key = jdbi.inTransaction(h -> ApiKeyStore.revoke(h, id, now()))
         .orElseThrow(() -> new ApiKeyNotFoundException(id)).key();
-    verified.asMap().values().removeIf(v -> v instanceof Principal p && p.keyId().equals(id));
+    verified.asMap().values().removeIf(p -> p.keyId().equals(id));
     refused.invalidateAll();
     return key;
   }

@@ -1,7 +1,5 @@
 package dev.roster.access;
 
-import dev.roster.platform.errors.PermissionDeniedException;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -27,20 +25,18 @@ public record Principal(UUID keyId, Optional<UUID> organizationId, Set<Scope> sc
   /**
    * Allows acting on {@code organizationId} with {@code scope}.
    *
-   * @throws PermissionDeniedException TENANT_FORBIDDEN for another organization, SCOPE_REQUIRED
-   *     when the key lacks the scope
+   * @throws TenantForbiddenException for another organization
+   * @throws ScopeRequiredException when the key lacks the scope
    */
   public void require(UUID organizationId, Scope scope) {
     if (isAdmin()) {
       return;
     }
     if (!this.organizationId.get().equals(organizationId)) {
-      throw new PermissionDeniedException("TENANT_FORBIDDEN", "this API key may not access"
-          + " organizations/" + organizationId, Map.of("resource", "organizations/" + organizationId));
+      throw new TenantForbiddenException(organizationId);
     }
     if (!scopes.contains(scope)) {
-      throw new PermissionDeniedException("SCOPE_REQUIRED", "this API key lacks the scope "
-          + scope + " needed here", Map.of("scope", scope.name()));
+      throw new ScopeRequiredException(scope);
     }
   }
 
@@ -49,8 +45,9 @@ public record Principal(UUID keyId, Optional<UUID> organizationId, Set<Scope> sc
    * than its own ({@code defaultLimit} when it has none of its own), and no longer life; a
    * missing limit or expiry is filled in with the caller's. Platform admins are not bound.
    *
-   * @throws PermissionDeniedException SCOPE_ESCALATION, RATE_LIMIT_ESCALATION or
-   *     LIFETIME_ESCALATION
+   * @throws ScopeEscalationException for a scope the caller lacks
+   * @throws RateLimitEscalationException for a rate limit or burst above the caller's
+   * @throws LifetimeEscalationException for an expire time after the caller's
    */
   public NewApiKey bound(NewApiKey wanted, RateLimit defaultLimit) {
     if (isAdmin()) {
@@ -62,19 +59,14 @@ public record Principal(UUID keyId, Optional<UUID> organizationId, Set<Scope> sc
     Optional<RateLimit> granted = wanted.rateLimit().isPresent() ? wanted.rateLimit() : rateLimit;
     RateLimit limit = granted.orElse(own);
     if (limit.perSecond() > own.perSecond() || limit.burst() > own.burst()) {
-      throw new PermissionDeniedException("RATE_LIMIT_ESCALATION", "this API key cannot grant a"
-          + " rate limit above its own (" + own.perSecond() + "/s, burst " + own.burst() + ")",
-          Map.of("limitPerSecond", Integer.toString(own.perSecond()),
-              "burst", Integer.toString(own.burst())));
+      throw new RateLimitEscalationException(own);
     }
     java.util.Optional<java.time.Instant> expiry = wanted.expireTime();
     if (expireTime.isPresent()) {
       if (expiry.isEmpty()) {
         expiry = expireTime;
       } else if (expiry.get().isAfter(expireTime.get())) {
-        throw new PermissionDeniedException("LIFETIME_ESCALATION", "this API key cannot grant a"
-            + " key that outlives it (" + expireTime.get() + ")",
-            Map.of("expireTime", expireTime.get().toString()));
+        throw new LifetimeEscalationException(expireTime.get());
       }
     }
     return new NewApiKey(wanted.organizationId(), wanted.displayName(), wanted.scopes(), expiry,
@@ -85,7 +77,7 @@ public record Principal(UUID keyId, Optional<UUID> organizationId, Set<Scope> sc
    * Allows handing out {@code wanted} scopes: a key can only create keys with scopes it has
    * itself, so KEYS_MANAGE alone is no way to more power.
    *
-   * @throws PermissionDeniedException SCOPE_ESCALATION naming the first scope it lacks
+   * @throws ScopeEscalationException naming the first scope it lacks
    */
   public void requireScopes(Set<Scope> wanted) {
     if (isAdmin()) {
@@ -93,8 +85,7 @@ public record Principal(UUID keyId, Optional<UUID> organizationId, Set<Scope> sc
     }
     for (Scope scope : wanted) {
       if (!scopes.contains(scope)) {
-        throw new PermissionDeniedException("SCOPE_ESCALATION", "this API key cannot grant the"
-            + " scope " + scope + " it does not have", Map.of("scope", scope.name()));
+        throw new ScopeEscalationException(scope);
       }
     }
   }
@@ -102,12 +93,11 @@ public record Principal(UUID keyId, Optional<UUID> organizationId, Set<Scope> sc
   /**
    * Allows platform-wide operations (creating and listing organizations, platform keys).
    *
-   * @throws PermissionDeniedException ADMIN_REQUIRED for an organization's key
+   * @throws AdminRequiredException for an organization's key
    */
   public void requireAdmin() {
     if (!isAdmin()) {
-      throw new PermissionDeniedException("ADMIN_REQUIRED",
-          "only a platform-admin API key may do this", Map.of());
+      throw new AdminRequiredException();
     }
   }
 }

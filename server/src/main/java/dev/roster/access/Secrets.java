@@ -1,6 +1,5 @@
 package dev.roster.access;
 
-import dev.roster.platform.errors.UnauthenticatedException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -34,7 +33,7 @@ final class Secrets {
   /**
    * The key id a presented secret claims.
    *
-   * @throws UnauthenticatedException API_KEY_MALFORMED if it is no secret of ours
+   * @throws ApiKeyMalformedException if it is no secret of ours
    */
   static UUID idOf(String secret) {
     Matcher m = MINTED.matcher(secret);
@@ -46,8 +45,7 @@ final class Secrets {
     if (BOOTSTRAP.matcher(secret).matches()) {
       return bootstrapId(secret);
     }
-    throw new UnauthenticatedException("API_KEY_MALFORMED",
-        "the authorization header does not carry a Roster API key");
+    throw new ApiKeyMalformedException();
   }
 
   static UUID bootstrapId(String secret) {

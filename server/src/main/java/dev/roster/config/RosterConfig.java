@@ -2,13 +2,9 @@ package dev.roster.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Roster's configuration, read once at start from {@code ROSTER_*} environment variables. Every
@@ -175,16 +171,18 @@ public record RosterConfig(
     }
   }
 
-  private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
-
   /** Reads the configuration from the process environment. */
   public static RosterConfig fromEnvironment() {
     return from(System.getenv());
   }
 
-  /** Reads the configuration from {@code env}, a map shaped like the process environment. */
+  /**
+   * Reads the configuration from {@code env}, a map shaped like the process environment.
+   *
+   * @throws InvalidConfigException naming the first variable whose value Roster cannot use
+   */
   public static RosterConfig from(Map<String, String> env) {
-    Reader r = new Reader(env);
+    Env r = new Env(env);
     return new RosterConfig(
         r.port("ROSTER_GRPC_PORT", 9090),
         r.string("ROSTER_DATABASE_URL"),
@@ -198,7 +196,7 @@ public record RosterConfig(
         r.positive("ROSTER_DATABASE_ACQUIRE_TIMEOUT", Duration.ofSeconds(5)),
         r.positive("ROSTER_HEALTH_CHECK_INTERVAL", Duration.ofSeconds(5)),
         r.duration("ROSTER_SHUTDOWN_GRACE", Duration.ofSeconds(20)),
-        r.secrets("ROSTER_PAGE_TOKEN_KEYS"),
+        r.base64Secrets("ROSTER_PAGE_TOKEN_KEYS"),
         r.positive("ROSTER_PAGE_TOKEN_TTL", Duration.ofDays(3)),
         new Limits(
             r.positiveInt("ROSTER_MAX_MESSAGE_BYTES", 1 << 20),
@@ -215,14 +213,14 @@ public record RosterConfig(
             r.positive("ROSTER_RST_WINDOW", Duration.ofSeconds(10)),
             r.positive("ROSTER_DEFAULT_DEADLINE", Duration.ofSeconds(10)),
             r.positiveInt("ROSTER_CALL_THREADS", 64)),
-        r.tls(),
+        tls(r),
         new Security(
-            r.bootstrapKey("ROSTER_BOOTSTRAP_ADMIN_KEY"),
+            r.secret("ROSTER_BOOTSTRAP_ADMIN_KEY"),
             r.positive("ROSTER_AUTH_CACHE_TTL", Duration.ofSeconds(5)),
             r.positiveInt("ROSTER_RATE_LIMIT_PER_SECOND", 50),
             r.positiveInt("ROSTER_RATE_LIMIT_BURST", 100)),
         new Jobs(
-            r.role("ROSTER_ROLE"),
+            r.oneOf("ROSTER_ROLE", Role.class, Role.ALL, "all, api or worker"),
             r.queues("ROSTER_QUEUES", "default=5,mail=3,exports=1"),
             r.positive("ROSTER_JOB_RESCUE_AFTER", Duration.ofSeconds(30)),
             r.positive("ROSTER_JOB_PRUNE_AFTER", Duration.ofDays(7))),
@@ -235,184 +233,26 @@ public record RosterConfig(
             r.string("ROSTER_MAIL_FROM").orElse("roster@localhost")));
   }
 
+  /** TLS files: certificate and key together, client CA only with them; files must exist. */
+  private static Optional<Tls> tls(Env r) {
+    Optional<Path> cert = r.readableFile("ROSTER_TLS_CERT_FILE");
+    Optional<Path> key = r.readableFile("ROSTER_TLS_KEY_FILE");
+    Optional<Path> clientCa = r.readableFile("ROSTER_TLS_CLIENT_CA_FILE");
+    if (cert.isPresent() != key.isPresent()) {
+      throw new InvalidConfigException(cert.isPresent() ? "ROSTER_TLS_KEY_FILE" : "ROSTER_TLS_CERT_FILE",
+          "(unset)", "both ROSTER_TLS_CERT_FILE and ROSTER_TLS_KEY_FILE, or neither");
+    }
+    if (clientCa.isPresent() && cert.isEmpty()) {
+      throw new InvalidConfigException("ROSTER_TLS_CLIENT_CA_FILE", clientCa.get().toString(),
+          "only together with ROSTER_TLS_CERT_FILE and ROSTER_TLS_KEY_FILE");
+    }
+    return cert.map(c -> new Tls(c, key.get(), clientCa));
+  }
+
   /** Thrown when a variable is set to something Roster cannot use. */
   public static final class InvalidConfigException extends RuntimeException {
     InvalidConfigException(String variable, String value, String expected) {
       super(variable + "=" + value + " is not valid: expected " + expected);
-    }
-  }
-
-  private record Reader(Map<String, String> env) {
-    Optional<String> string(String name) {
-      String value = env.get(name);
-      return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
-    }
-
-    Role role(String name) {
-      Optional<String> value = string(name);
-      if (value.isEmpty()) {
-        return Role.ALL;
-      }
-      try {
-        return Role.valueOf(value.get().toUpperCase(java.util.Locale.ROOT));
-      } catch (IllegalArgumentException e) {
-        throw new InvalidConfigException(name, value.get(), "all, api or worker");
-      }
-    }
-
-    boolean bool(String name, boolean fallback) {
-      Optional<String> value = string(name);
-      if (value.isEmpty()) {
-        return fallback;
-      }
-      return switch (value.get().toLowerCase(java.util.Locale.ROOT)) {
-        case "true", "yes", "1" -> true;
-        case "false", "no", "0" -> false;
-        default -> throw new InvalidConfigException(name, value.get(), "true or false");
-      };
-    }
-
-    /** {@code name=concurrency,name=concurrency}. */
-    Map<String, Integer> queues(String name, String fallback) {
-      String value = string(name).orElse(fallback);
-      Map<String, Integer> queues = new java.util.LinkedHashMap<>();
-      String expected = "comma-separated queue=concurrency pairs, e.g. default=10,mail=5";
-      for (String part : value.split(",")) {
-        String[] kv = part.trim().split("=");
-        if (kv.length != 2 || !kv[0].trim().matches("[a-z][a-z0-9_-]{0,62}")) {
-          throw new InvalidConfigException(name, value, expected);
-        }
-        try {
-          int concurrency = Integer.parseInt(kv[1].trim());
-          if (concurrency < 1 || concurrency > 1000) {
-            throw new InvalidConfigException(name, value, expected + " (1..1000)");
-          }
-          queues.put(kv[0].trim(), concurrency);
-        } catch (NumberFormatException e) {
-          throw new InvalidConfigException(name, value, expected);
-        }
-      }
-      return Map.copyOf(queues);
-    }
-
-    /** A bootstrap API key secret: at least 32 printable ASCII characters, no spaces. */
-    Optional<String> bootstrapKey(String name) {
-      Optional<String> value = string(name);
-      if (value.isPresent() && !value.get().matches("[\\x21-\\x7e]{32,256}")) {
-        throw new InvalidConfigException(name, "(hidden)",
-            "32 to 256 printable ASCII characters without spaces");
-      }
-      return value;
-    }
-
-    /** TLS files: certificate and key together, client CA only with them; files must exist. */
-    Optional<Tls> tls() {
-      Optional<Path> cert = file("ROSTER_TLS_CERT_FILE");
-      Optional<Path> key = file("ROSTER_TLS_KEY_FILE");
-      Optional<Path> clientCa = file("ROSTER_TLS_CLIENT_CA_FILE");
-      if (cert.isPresent() != key.isPresent()) {
-        throw new InvalidConfigException(cert.isPresent() ? "ROSTER_TLS_KEY_FILE" : "ROSTER_TLS_CERT_FILE",
-            "(unset)", "both ROSTER_TLS_CERT_FILE and ROSTER_TLS_KEY_FILE, or neither");
-      }
-      if (clientCa.isPresent() && cert.isEmpty()) {
-        throw new InvalidConfigException("ROSTER_TLS_CLIENT_CA_FILE", clientCa.get().toString(),
-            "only together with ROSTER_TLS_CERT_FILE and ROSTER_TLS_KEY_FILE");
-      }
-      return cert.map(c -> new Tls(c, key.get(), clientCa));
-    }
-
-    private Optional<Path> file(String name) {
-      Optional<String> value = string(name);
-      if (value.isPresent() && !java.nio.file.Files.isReadable(Path.of(value.get()))) {
-        throw new InvalidConfigException(name, value.get(), "a readable file");
-      }
-      return value.map(Path::of);
-    }
-
-    /** Comma-separated base64 secrets of at least 32 bytes each. */
-    List<String> secrets(String name) {
-      Optional<String> value = string(name);
-      if (value.isEmpty()) {
-        return List.of();
-      }
-      List<String> secrets = Arrays.stream(value.get().split(",")).map(String::trim).toList();
-      for (String secret : secrets) {
-        try {
-          if (Base64.getDecoder().decode(secret).length < 32) {
-            throw new InvalidConfigException(name, "(hidden)", "base64 secrets of at least 32 bytes");
-          }
-        } catch (IllegalArgumentException e) {
-          throw new InvalidConfigException(name, "(hidden)", "comma-separated base64 secrets");
-        }
-      }
-      return secrets;
-    }
-
-    int port(String name, int fallback) {
-      int port = integer(name, fallback, "a port number from 0 to 65535");
-      if (port < 0 || port > 65535) {
-        throw new InvalidConfigException(name, env.get(name), "a port number from 0 to 65535");
-      }
-      return port;
-    }
-
-    int positiveInt(String name, int fallback) {
-      int value = integer(name, fallback, "a whole number greater than 0");
-      if (value < 1) {
-        throw new InvalidConfigException(name, env.get(name), "a whole number greater than 0");
-      }
-      return value;
-    }
-
-    private int integer(String name, int fallback, String expected) {
-      Optional<String> value = string(name);
-      if (value.isEmpty()) {
-        return fallback;
-      }
-      try {
-        return Integer.parseInt(value.get());
-      } catch (NumberFormatException e) {
-        throw new InvalidConfigException(name, value.get(), expected);
-      }
-    }
-
-    /** A duration that must be greater than zero. */
-    Duration positive(String name, Duration fallback) {
-      Duration value = duration(name, fallback);
-      if (value.isZero()) {
-        throw new InvalidConfigException(name, env.get(name), "a duration greater than zero");
-      }
-      return value;
-    }
-
-    /** Accepts {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 7d} or ISO-8601 ({@code PT30S}). */
-    Duration duration(String name, Duration fallback) {
-      Optional<String> value = string(name);
-      if (value.isEmpty()) {
-        return fallback;
-      }
-      String expected = "a duration such as 500ms, 30s, 5m, 1h, 7d or PT30S";
-      Matcher m = SIMPLE_DURATION.matcher(value.get());
-      try {
-        if (m.matches()) {
-          long n = Long.parseLong(m.group(1));
-          return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofDays(n);
-          };
-        }
-        Duration parsed = Duration.parse(value.get());
-        if (parsed.isNegative()) {
-          throw new InvalidConfigException(name, value.get(), expected);
-        }
-        return parsed;
-      } catch (ArithmeticException | NumberFormatException
-          | java.time.format.DateTimeParseException e) {
-        throw new InvalidConfigException(name, value.get(), expected);
-      }
     }
   }
 }

@@ -5,11 +5,13 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,15 +23,28 @@ import org.slf4j.LoggerFactory;
 final class Maintenance {
   private static final Logger log = LoggerFactory.getLogger(Maintenance.class);
 
-  private final Workers workers;
+  private final Jdbi jdbi;
   private final JobQueue queue;
+  private final NodeSettings settings;
+  private final RunningJobs running;
   private final Stats stats = new Stats();
   /** Per cron entry, the start (epoch ms) of the last period this node enqueued. */
   private final Map<String, Long> lastPeriod = new HashMap<>();
 
-  Maintenance(Workers workers, JobQueue queue) {
-    this.workers = workers;
+  /** The jobs running on this node, as far as maintenance may see and touch them. */
+  interface RunningJobs {
+    /** Ids of the jobs running here now. */
+    Set<UUID> ids();
+
+    /** Interrupts the job {@code id} if it still runs here: it was cancelled. */
+    void cancelled(UUID id);
+  }
+
+  Maintenance(Jdbi jdbi, JobQueue queue, NodeSettings settings, RunningJobs running) {
+    this.jdbi = jdbi;
     this.queue = queue;
+    this.settings = settings;
+    this.running = running;
   }
 
   Stats stats() {
@@ -37,13 +52,12 @@ final class Maintenance {
   }
 
   void schedule(ScheduledExecutorService timers) {
-    Workers.Settings s = workers.settings;
-    every(timers, s.heartbeatInterval(), "rescue", this::rescue);
-    every(timers, s.heartbeatInterval(), "cancellation check", this::interruptCancelled);
-    every(timers, s.pruneInterval(), "prune", this::prune);
-    every(timers, s.statsInterval(), "stats", this::logStats);
-    if (!s.cron().isEmpty()) {
-      Duration shortest = s.cron().stream().map(CronEntry::period).min(Duration::compareTo)
+    every(timers, settings.heartbeatInterval(), "rescue", this::rescue);
+    every(timers, settings.heartbeatInterval(), "cancellation check", this::interruptCancelled);
+    every(timers, settings.pruneInterval(), "prune", this::prune);
+    every(timers, settings.statsInterval(), "stats", this::logStats);
+    if (!settings.cron().isEmpty()) {
+      Duration shortest = settings.cron().stream().map(CronEntry::period).min(Duration::compareTo)
           .orElseThrow();
       Duration tick = shortest.dividedBy(4).compareTo(Duration.ofSeconds(1)) < 0
           ? shortest.dividedBy(4) : Duration.ofSeconds(1);
@@ -68,24 +82,20 @@ final class Maintenance {
   }
 
   private void rescue() {
-    int rescued = workers.jdbi.inTransaction(
-        h -> JobStore.rescue(h, workers.settings.rescueAfter()));
+    int rescued = jdbi.inTransaction(h -> JobStore.rescue(h, settings.rescueAfter()));
     if (rescued > 0) {
       log.warn("rescued {} jobs from nodes that stopped beating for {}", rescued,
-          workers.settings.rescueAfter());
+          settings.rescueAfter());
     }
   }
 
   private void interruptCancelled() {
-    List<UUID> ids = List.copyOf(workers.running.keySet());
+    List<UUID> ids = List.copyOf(running.ids());
     if (ids.isEmpty()) {
       return;
     }
-    for (UUID id : workers.jdbi.withHandle(h -> JobStore.cancelledAmong(h, ids))) {
-      Execution execution = workers.running.get(id);
-      if (execution != null) {
-        execution.cancelled();
-      }
+    for (UUID id : jdbi.withHandle(h -> JobStore.cancelledAmong(h, ids))) {
+      running.cancelled(id);
     }
   }
 
@@ -95,8 +105,8 @@ final class Maintenance {
    * one node's insert win.
    */
   private synchronized void enqueueRecurring() {
-    Instant now = workers.jdbi.withHandle(JobStore::now);
-    for (CronEntry entry : workers.settings.cron()) {
+    Instant now = jdbi.withHandle(JobStore::now);
+    for (CronEntry entry : settings.cron()) {
       long periodMs = entry.period().toMillis();
       long start = Math.floorDiv(now.toEpochMilli(), periodMs) * periodMs;
       if (lastPeriod.getOrDefault(entry.name(), Long.MIN_VALUE) == start) {
@@ -112,9 +122,9 @@ final class Maintenance {
   }
 
   private void prune() {
-    int pruned = queue.prune(workers.settings.pruneAfter());
+    int pruned = queue.prune(settings.pruneAfter());
     if (pruned > 0) {
-      log.info("pruned {} jobs finished more than {} ago", pruned, workers.settings.pruneAfter());
+      log.info("pruned {} jobs finished more than {} ago", pruned, settings.pruneAfter());
     }
   }
 
@@ -122,8 +132,8 @@ final class Maintenance {
     Map<String, String> counts = queue.counts().stream().collect(Collectors.groupingBy(
         QueueCount::queue, TreeMap::new, Collectors.mapping(
             c -> c.state().sql() + "=" + c.count(), Collectors.joining(" "))));
-    log.info("jobs {} | node {} in the last {}: {}", counts, workers.node(),
-        workers.settings.statsInterval(), stats.drain());
+    log.info("jobs {} | node {} in the last {}: {}", counts, settings.node(),
+        settings.statsInterval(), stats.drain());
   }
 
   /** This node's attempts since the last log line, per queue. */

@@ -3,7 +3,6 @@ package dev.roster.jobs;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +14,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -49,11 +47,11 @@ public final class Workers implements AutoCloseable {
       .thenComparing(Job::scheduledAt).thenComparing(Job::id);
   private static final long[] WRITE_RETRY_MILLIS = {0, 200, 1000};
 
-  final Jdbi jdbi;
-  final Settings settings;
+  private final Jdbi jdbi;
+  private final NodeSettings settings;
   private final Map<String, JobHandler> handlers;
   private final Map<String, Queue> queues = new LinkedHashMap<>();
-  final Map<UUID, Execution> running = new ConcurrentHashMap<>();
+  private final Map<UUID, Execution> running = new ConcurrentHashMap<>();
   private final Semaphore wake = new Semaphore(0);
   private final AtomicBoolean closed = new AtomicBoolean();
   private final ScheduledExecutorService heartbeat;
@@ -63,15 +61,9 @@ public final class Workers implements AutoCloseable {
   private volatile boolean stopping;
   private long lastPollWarning;
 
-  /** Everything a node is configured with; see the {@link Builder} methods for meanings. */
-  record Settings(String node, Map<String, Integer> queues, List<CronEntry> cron,
-      Duration pollInterval, Duration heartbeatInterval, Duration rescueAfter, Backoff backoff,
-      Duration defaultTimeout, Duration pruneAfter, Duration pruneInterval, Duration statsInterval,
-      Duration shutdownGrace) {}
-
   private record Queue(String name, int limit, ExecutorService executor, AtomicInteger active) {}
 
-  private Workers(Jdbi jdbi, Settings settings, Map<String, JobHandler> handlers) {
+  private Workers(Jdbi jdbi, NodeSettings settings, Map<String, JobHandler> handlers) {
     this.jdbi = jdbi;
     this.settings = settings;
     this.handlers = Map.copyOf(handlers);
@@ -80,12 +72,18 @@ public final class Workers implements AutoCloseable {
     this.heartbeat = Executors.newSingleThreadScheduledExecutor(daemon("jobs-heartbeat"));
     this.timers = new ScheduledThreadPoolExecutor(2, daemon("jobs-maintenance"));
     this.timers.setRemoveOnCancelPolicy(true);
-    this.maintenance = new Maintenance(this, new JobQueue(jdbi));
+    this.maintenance = new Maintenance(jdbi, new JobQueue(jdbi), settings, new RunningHere());
     this.poller = daemon("jobs-poller").newThread(this::poll);
   }
 
+  /** Starts configuring a node whose jobs live in {@code jdbi}'s database. */
   public static Builder builder(Jdbi jdbi) {
-    return new Builder(jdbi);
+    return new WorkersBuilder(jdbi);
+  }
+
+  /** Starts a node; {@link Builder#start()} says what starting does. */
+  static Workers start(Jdbi jdbi, NodeSettings settings, Map<String, JobHandler> handlers) {
+    return new Workers(jdbi, settings, handlers).begin();
   }
 
   /** This node's id, as recorded in {@code attempted_by} and {@code job_nodes}. */
@@ -250,6 +248,22 @@ public final class Workers implements AutoCloseable {
     }
   }
 
+  /** The running jobs as {@link Maintenance} may see them: their ids, and a way to cancel one. */
+  private final class RunningHere implements Maintenance.RunningJobs {
+    @Override
+    public Set<UUID> ids() {
+      return running.keySet();
+    }
+
+    @Override
+    public void cancelled(UUID id) {
+      Execution execution = running.get(id);
+      if (execution != null) {
+        execution.cancelled();
+      }
+    }
+  }
+
   private static java.util.concurrent.ThreadFactory daemon(String prefix) {
     AtomicInteger n = new AtomicInteger();
     return r -> {
@@ -259,106 +273,55 @@ public final class Workers implements AutoCloseable {
     };
   }
 
-  /** Configures and starts {@link Workers}. Every setting has a default. */
-  public static final class Builder {
-    private final Jdbi jdbi;
-    private final Map<String, JobHandler> handlers = new HashMap<>();
-    private final Map<String, Integer> queues = new LinkedHashMap<>();
-    private final List<CronEntry> cron = new ArrayList<>();
-    private String node = defaultNode();
-    private Duration pollInterval = Duration.ofMillis(200);
-    private Duration heartbeatInterval = Duration.ofSeconds(2);
-    private Duration rescueAfter = Duration.ofSeconds(30);
-    private Backoff backoff = Backoff.DEFAULT;
-    private Duration defaultTimeout = Duration.ofMinutes(15);
-    private Duration pruneAfter = Duration.ofDays(7);
-    private Duration pruneInterval = Duration.ofMinutes(1);
-    private Duration statsInterval = Duration.ofMinutes(1);
-    private Duration shutdownGrace = Duration.ofSeconds(25);
-
-    private Builder(Jdbi jdbi) {
-      this.jdbi = jdbi;
-    }
-
+  /**
+   * Configures and starts {@link Workers}. Every setting has a default; methods return this
+   * builder.
+   */
+  public interface Builder {
     /** Runs jobs of {@code kind} with {@code handler}. */
-    public Builder handler(String kind, JobHandler handler) {
-      handlers.put(kind, handler);
-      return this;
-    }
+    Builder handler(String kind, JobHandler handler);
 
-    /** Runs the queue {@code name} with up to {@code concurrency} jobs at once on this node. */
-    public Builder queue(String name, int concurrency) {
-      if (concurrency < 1) {
-        throw new IllegalArgumentException("queue concurrency must be at least 1");
-      }
-      queues.put(name, concurrency);
-      return this;
-    }
+    /**
+     * Runs the queue {@code name} with up to {@code concurrency} jobs at once on this node.
+     *
+     * @throws IllegalArgumentException if {@code concurrency} is under 1
+     */
+    Builder queue(String name, int concurrency);
 
-    /** Enqueues {@code request} once per {@code period} across all nodes (see {@link CronEntry}). */
-    public Builder cron(String name, Duration period, JobRequest request) {
-      cron.add(new CronEntry(name, period, request));
-      return this;
-    }
+    /**
+     * Enqueues {@code request} once per {@code period} across all nodes (see {@link CronEntry}).
+     */
+    Builder cron(String name, Duration period, JobRequest request);
 
     /** This process's node id; the default is unique per process (host, pid, random). */
-    public Builder node(String node) {
-      this.node = node;
-      return this;
-    }
+    Builder node(String node);
 
     /** How often to look for due jobs when idle (default 200 ms). */
-    public Builder pollInterval(Duration d) {
-      this.pollInterval = d;
-      return this;
-    }
+    Builder pollInterval(Duration d);
 
     /** How often this node records that it is alive (default 2 s). */
-    public Builder heartbeatInterval(Duration d) {
-      this.heartbeatInterval = d;
-      return this;
-    }
+    Builder heartbeatInterval(Duration d);
 
     /** How long a node may miss heartbeats before its running jobs are rescued (default 30 s). */
-    public Builder rescueAfter(Duration d) {
-      this.rescueAfter = d;
-      return this;
-    }
+    Builder rescueAfter(Duration d);
 
-    public Builder backoff(Backoff backoff) {
-      this.backoff = backoff;
-      return this;
-    }
+    /** How long a failed attempt waits before the next one (default {@link Backoff#DEFAULT}). */
+    Builder backoff(Backoff backoff);
 
     /** Timeout of jobs that set none (default 15 min). */
-    public Builder defaultTimeout(Duration d) {
-      this.defaultTimeout = d;
-      return this;
-    }
+    Builder defaultTimeout(Duration d);
 
     /** Age after which finished jobs are deleted (default 7 days). */
-    public Builder pruneAfter(Duration d) {
-      this.pruneAfter = d;
-      return this;
-    }
+    Builder pruneAfter(Duration d);
 
     /** How often this node prunes (default 1 min). */
-    public Builder pruneInterval(Duration d) {
-      this.pruneInterval = d;
-      return this;
-    }
+    Builder pruneInterval(Duration d);
 
     /** How often to log counts per queue and state (default 1 min). */
-    public Builder statsInterval(Duration d) {
-      this.statsInterval = d;
-      return this;
-    }
+    Builder statsInterval(Duration d);
 
     /** The grace of {@link Workers#close()} (default 25 s). */
-    public Builder shutdownGrace(Duration d) {
-      this.shutdownGrace = d;
-      return this;
-    }
+    Builder shutdownGrace(Duration d);
 
     /**
      * Validates the settings, registers this node (its first heartbeat) and starts polling.
@@ -367,36 +330,6 @@ public final class Workers implements AutoCloseable {
      *     interval is under 1 ms, two cron entries share a name, or a cron period is not shorter
      *     than the prune age
      */
-    public Workers start() {
-      if (rescueAfter.compareTo(heartbeatInterval.multipliedBy(3)) < 0) {
-        throw new IllegalArgumentException("rescueAfter must be at least 3 heartbeat intervals");
-      }
-      for (Duration d : List.of(pollInterval, heartbeatInterval, defaultTimeout, pruneInterval,
-          statsInterval)) {
-        if (d.toMillis() < 1) {
-          throw new IllegalArgumentException("intervals and timeouts must be at least 1 ms");
-        }
-      }
-      Set<String> names = new java.util.HashSet<>();
-      for (CronEntry entry : cron) {
-        if (!names.add(entry.name())) {
-          throw new IllegalArgumentException("two cron entries named " + entry.name());
-        }
-        if (entry.period().compareTo(pruneAfter) >= 0) {
-          throw new IllegalArgumentException("cron period of " + entry.name()
-              + " must be shorter than the prune age, or it could run twice in a period");
-        }
-      }
-      Settings settings = new Settings(node, Map.copyOf(queues), List.copyOf(cron), pollInterval,
-          heartbeatInterval, rescueAfter, backoff, defaultTimeout, pruneAfter, pruneInterval,
-          statsInterval, shutdownGrace);
-      return new Workers(jdbi, settings, handlers).begin();
-    }
-
-    private static String defaultNode() {
-      String host = System.getenv().getOrDefault("HOSTNAME", "node");
-      return host + "-" + ProcessHandle.current().pid() + "-"
-          + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0x1000000));
-    }
+    Workers start();
   }
 }

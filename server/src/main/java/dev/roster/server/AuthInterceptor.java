@@ -1,8 +1,10 @@
 package dev.roster.server;
 
 import dev.roster.access.Access;
+import dev.roster.access.ApiKeyInvalidException;
+import dev.roster.access.ApiKeyMalformedException;
+import dev.roster.access.ApiKeyMissingException;
 import dev.roster.access.Principal;
-import dev.roster.platform.errors.UnauthenticatedException;
 import dev.roster.platform.db.CallScope;
 import io.grpc.Context;
 import io.grpc.Deadline;
@@ -57,10 +59,8 @@ public final class AuthInterceptor implements ServerInterceptor {
     try (CallScope scope = CallScope.open(deadline == null
         ? TimeUnit.SECONDS.toNanos(10) : deadline.timeRemaining(TimeUnit.NANOSECONDS))) {
       principal = access.authenticate(bearer(headers));
-    } catch (UnauthenticatedException e) {
-      if (e.reason().equals("API_KEY_INVALID")) {
-        failures.record(peer); // a guess (or a flood of made-up keys), each one a database read
-      }
+    } catch (ApiKeyInvalidException e) {
+      failures.record(peer); // a guess (or a flood of made-up keys), each one a database read
       throw e;
     }
     rateLimiter.acquire(principal);
@@ -84,12 +84,10 @@ public final class AuthInterceptor implements ServerInterceptor {
   private static String bearer(Metadata headers) {
     String value = headers.get(AUTHORIZATION);
     if (value == null || value.isBlank()) {
-      throw new UnauthenticatedException("API_KEY_MISSING",
-          "this call needs an API key: send the header \"authorization: Bearer <key>\"");
+      throw new ApiKeyMissingException();
     }
     if (!value.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-      throw new UnauthenticatedException("API_KEY_MALFORMED",
-          "the authorization header must be \"Bearer <key>\"");
+      throw new ApiKeyMalformedException("the authorization header must be \"Bearer <key>\"");
     }
     return value.substring(BEARER.length()).trim();
   }

@@ -4,12 +4,10 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.roster.access.Principal;
 import dev.roster.access.RateLimit;
-import dev.roster.platform.errors.ResourceExhaustedException;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
 import java.time.Duration;
-import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -29,7 +27,7 @@ public final class RateLimiter {
   /**
    * Takes one token from the caller's bucket.
    *
-   * @throws ResourceExhaustedException RATE_LIMIT_EXCEEDED with the wait until a token is back
+   * @throws RateLimitExceededException with the wait until a token is back
    */
   void acquire(Principal caller) {
     RateLimit limit = caller.rateLimit().orElse(defaults);
@@ -40,11 +38,7 @@ public final class RateLimiter {
     ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
     if (!probe.isConsumed()) {
       Duration wait = Duration.ofNanos(Math.max(1_000_000, probe.getNanosToWaitForRefill()));
-      throw new ResourceExhaustedException("RATE_LIMIT_EXCEEDED", "rate limit of "
-          + limit.perSecond() + " requests per second (burst " + limit.burst() + ") exceeded for"
-          + " this API key; retry after " + wait.toMillis() + " ms", wait,
-          Map.of("limitPerSecond", Integer.toString(limit.perSecond()),
-              "burst", Integer.toString(limit.burst())));
+      throw new RateLimitExceededException(limit, wait);
     }
   }
 
@@ -59,12 +53,15 @@ public final class RateLimiter {
     private final Cache<String, Bucket> buckets =
         Caffeine.newBuilder().expireAfterAccess(Duration.ofMinutes(10)).maximumSize(100_000).build();
 
+    /**
+     * Refuses an address that has used up its failures, before its key costs a database read.
+     *
+     * @throws AuthFailuresExceededException when {@code peer} has no failures left to spend
+     */
     void check(String peer) {
       Bucket bucket = buckets.getIfPresent(peer);
       if (bucket != null && bucket.getAvailableTokens() < 1) {
-        throw new ResourceExhaustedException("AUTH_FAILURES_EXCEEDED", "too many failed"
-            + " authentications from this address; retry later", Duration.ofSeconds(1),
-            Map.of("peer", peer));
+        throw new AuthFailuresExceededException(peer);
       }
     }
 

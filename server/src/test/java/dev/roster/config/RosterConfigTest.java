@@ -3,10 +3,12 @@ package dev.roster.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -36,6 +38,59 @@ class RosterConfigTest {
     assertThatThrownBy(() -> RosterConfig.from(Map.of(variable, value)))
         .isInstanceOf(RosterConfig.InvalidConfigException.class)
         .hasMessageContaining(variable);
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "ROSTER_GRPC_PORT|http|ROSTER_GRPC_PORT=http is not valid: expected a port number from 0 to 65535",
+      "ROSTER_SMTP_PORT|70000|ROSTER_SMTP_PORT=70000 is not valid: expected a port number from 0 to 65535",
+      "ROSTER_CALL_THREADS|0|ROSTER_CALL_THREADS=0 is not valid: expected a whole number greater than 0",
+      "ROSTER_CALL_THREADS|many|ROSTER_CALL_THREADS=many is not valid: expected a whole number greater than 0",
+      "ROSTER_PAGE_TOKEN_TTL|0s|ROSTER_PAGE_TOKEN_TTL=0s is not valid: expected a duration greater than zero",
+      "ROSTER_SHUTDOWN_GRACE|-PT1S|ROSTER_SHUTDOWN_GRACE=-PT1S is not valid: expected a duration such as 500ms, 30s, 5m, 1h, 7d or PT30S",
+      "ROSTER_ROLE|boss|ROSTER_ROLE=boss is not valid: expected all, api or worker",
+      "ROSTER_SMTP_STARTTLS|maybe|ROSTER_SMTP_STARTTLS=maybe is not valid: expected true or false",
+      "ROSTER_QUEUES|default=0|ROSTER_QUEUES=default=0 is not valid: expected comma-separated queue=concurrency pairs, e.g. default=10,mail=5 (1..1000)",
+      "ROSTER_QUEUES|Default=1|ROSTER_QUEUES=Default=1 is not valid: expected comma-separated queue=concurrency pairs, e.g. default=10,mail=5",
+      "ROSTER_BOOTSTRAP_ADMIN_KEY|too short|ROSTER_BOOTSTRAP_ADMIN_KEY=(hidden) is not valid: expected 32 to 256 printable ASCII characters without spaces",
+      "ROSTER_PAGE_TOKEN_KEYS|c2hvcnQ=|ROSTER_PAGE_TOKEN_KEYS=(hidden) is not valid: expected base64 secrets of at least 32 bytes",
+      "ROSTER_PAGE_TOKEN_KEYS|not base64!|ROSTER_PAGE_TOKEN_KEYS=(hidden) is not valid: expected comma-separated base64 secrets",
+      "ROSTER_TLS_CERT_FILE|/no/such/cert.pem|ROSTER_TLS_CERT_FILE=/no/such/cert.pem is not valid: expected a readable file"})
+  void from_badValue_explainsWhatIsExpected(String variable, String value, String message) {
+    // Operators see these words (docs/OPERATIONS.md), so they are pinned exactly.
+    assertThatThrownBy(() -> RosterConfig.from(Map.of(variable, value)))
+        .isInstanceOf(RosterConfig.InvalidConfigException.class)
+        .hasMessage(message);
+  }
+
+  @Test
+  void from_tlsCertWithoutKey_namesTheMissingVariable(@TempDir Path dir) throws Exception {
+    Path cert = Files.writeString(dir.resolve("cert.pem"), "x");
+
+    assertThatThrownBy(() -> RosterConfig.from(Map.of("ROSTER_TLS_CERT_FILE", cert.toString())))
+        .isInstanceOf(RosterConfig.InvalidConfigException.class)
+        .hasMessage("ROSTER_TLS_KEY_FILE=(unset) is not valid: expected both ROSTER_TLS_CERT_FILE"
+            + " and ROSTER_TLS_KEY_FILE, or neither");
+    assertThatThrownBy(() -> RosterConfig.from(Map.of("ROSTER_TLS_CLIENT_CA_FILE", cert.toString())))
+        .hasMessage("ROSTER_TLS_CLIENT_CA_FILE=" + cert + " is not valid: expected only together"
+            + " with ROSTER_TLS_CERT_FILE and ROSTER_TLS_KEY_FILE");
+  }
+
+  @Test
+  void from_everyGroup_readsItsVariables() {
+    RosterConfig c = RosterConfig.from(Map.of("ROSTER_ROLE", "Worker", "ROSTER_QUEUES", "a=2, b-c=3",
+        "ROSTER_SMTP_STARTTLS", "no", "ROSTER_RATE_LIMIT_BURST", "7", "ROSTER_KEEPALIVE_TIME", "2h",
+        "ROSTER_JOB_PRUNE_AFTER", "3d", "ROSTER_PAGE_TOKEN_KEYS",
+        "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=, MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDI="));
+
+    assertThat(c.jobs().role()).isEqualTo(RosterConfig.Role.WORKER);
+    assertThat(c.jobs().queues()).containsExactlyInAnyOrderEntriesOf(Map.of("a", 2, "b-c", 3));
+    assertThat(c.jobs().pruneAfter()).isEqualTo(Duration.ofDays(3));
+    assertThat(c.mail().startTls()).isFalse();
+    assertThat(c.security().rateLimitBurst()).isEqualTo(7);
+    assertThat(c.limits().keepAliveTime()).isEqualTo(Duration.ofHours(2));
+    assertThat(c.pageTokenKeys()).hasSize(2).allMatch(k -> !k.startsWith(" "));
+    assertThat(c.tls()).isEmpty();
   }
 
   @Test

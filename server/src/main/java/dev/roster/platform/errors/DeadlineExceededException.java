@@ -3,7 +3,7 @@ package dev.roster.platform.errors;
 import java.util.Map;
 
 /** The call ran out of time and its database work was cancelled (DEADLINE_EXCEEDED). */
-public class DeadlineExceededException extends RosterException {
+public non-sealed class DeadlineExceededException extends RosterException {
   public DeadlineExceededException(String message) {
     super("DEADLINE_EXCEEDED", message, Map.of());
   }

@@ -9,7 +9,7 @@ import java.util.stream.Collectors;
  * (INVALID_ARGUMENT). Carries every violation found, so a caller can fix them all at once. The
  * {@link #reason()} is the first violation's reason; the message lists them all.
  */
-public class InvalidArgumentException extends RosterException {
+public non-sealed class InvalidArgumentException extends RosterException {
   private final List<FieldViolation> violations;
 
   public InvalidArgumentException(List<FieldViolation> violations) {

@@ -4,10 +4,10 @@ import java.time.Duration;
 import java.util.Map;
 
 /** The caller used up a quota; it may retry after {@link #retryDelay()} (RESOURCE_EXHAUSTED). */
-public class ResourceExhaustedException extends RosterException {
+public abstract non-sealed class ResourceExhaustedException extends RosterException {
   private final Duration retryDelay;
 
-  public ResourceExhaustedException(String reason, String message, Duration retryDelay,
+  protected ResourceExhaustedException(String reason, String message, Duration retryDelay,
       Map<String, String> metadata) {
     super(reason, message, metadata);
     this.retryDelay = retryDelay;
