@@ -7,8 +7,9 @@ import java.util.concurrent.CountDownLatch;
 /**
  * A worker process for {@link RescueTest} and {@link TwoProcessDrainTest}. Arguments: jdbc url,
  * queue, kind, node id, and optionally a mode: {@code hold} (the default: a handler that holds its
- * job until the process dies, so the test can SIGKILL it while it holds jobs) or {@code record} (a handler that
- * records each execution in the table {@code job_runs}, so the test can count duplicates).
+ * job until the process dies, so the test can SIGKILL it while it holds jobs) or {@code record} (a
+ * handler that records each execution in the table {@code job_runs}, so the test can count
+ * duplicates).
  */
 public final class WorkerMain {
   /** Never counted down: what the handlers and the main thread wait on until the process dies. */
