@@ -142,7 +142,8 @@ public final class RosterServer implements AutoCloseable {
      * The clock the server reads: timestamps, key and page-token expiry, rate-limit refill. A given
      * clock also measures the durations the server waits out (auth cache TTL, WaitOperation's
      * timeout), so moving it moves them. By default timestamps come from the system UTC clock and
-     * durations from {@link System#nanoTime}, which, unlike a wall clock, never jumps.
+     * durations from {@link System#nanoTime}, which, unlike a wall clock, never jumps. Jobs are
+     * timed by the database's clock (due, alive, timed out), which this does not move.
      */
     public Builder clock(Clock clock) {
       this.clock = java.util.Objects.requireNonNull(clock, "clock");
