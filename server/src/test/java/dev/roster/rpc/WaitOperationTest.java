@@ -17,7 +17,10 @@ import dev.roster.jobs.JobQueue;
 import dev.roster.mail.EmlFileMailer;
 import dev.roster.platform.paging.PageTokens;
 import dev.roster.platform.paging.SigningKeys;
+import dev.roster.proto.accounts.v1.CreateOrganizationRequest;
+import dev.roster.proto.accounts.v1.ExportUsersRequest;
 import dev.roster.proto.accounts.v1.ExportUsersResponse;
+import dev.roster.proto.accounts.v1.Organization;
 import dev.roster.server.AuthInterceptor;
 import dev.roster.server.DeadlineInterceptor;
 import dev.roster.server.ErrorInterceptor;
@@ -309,6 +312,41 @@ class WaitOperationTest {
 
     calls.forEach(call -> call.cancel(null));
     Await.until("the re-checks to stop", () -> waits.pending() == 0 && waits.getActiveCount() == 0);
+  }
+
+  /** The same through the composition root: RosterServer's own scheduler, 2 call threads. */
+  @Test
+  void waitOperation_100WaitingOnRosterServer_anotherCallIsAnswered() throws Exception {
+    try (TestServer roster = TestServer.builder()
+        .env(Map.of("ROSTER_ROLE", "api", "ROSTER_CALL_THREADS", Integer.toString(CALL_THREADS)))
+        .inProcess().start()) {
+      var org = roster.accounts().createOrganization(CreateOrganizationRequest.newBuilder()
+          .setOrganization(Organization.newBuilder().setSlug(Fixtures.slug("waits"))).build());
+      Operation export = roster.accounts().exportUsers(
+          ExportUsersRequest.newBuilder().setParent(org.getName()).build());
+      var operations = OperationsGrpc.newStub(roster.channel())
+          .withCallCredentials(TestServer.bearer(TestServer.ADMIN_KEY))
+          .withDeadlineAfter(5, TimeUnit.MINUTES).withExecutor(callbacks);
+      List<Context.CancellableContext> calls = new ArrayList<>();
+      List<CompletableFuture<Operation>> answers = new ArrayList<>();
+      for (int i = 0; i < 100; i++) {
+        Context.CancellableContext call = Context.current().withCancellation();
+        CompletableFuture<Operation> answer = new CompletableFuture<>();
+        call.run(() -> operations.waitOperation(WaitOperationRequest.newBuilder()
+            .setName(export.getName()).build(), observer(answer)));
+        calls.add(call);
+        answers.add(answer);
+      }
+
+      // Had the waits held call threads, this would queue behind them until its deadline.
+      Operation read = OperationsGrpc.newBlockingStub(roster.channel())
+          .withCallCredentials(TestServer.bearer(TestServer.ADMIN_KEY))
+          .withDeadlineAfter(30, TimeUnit.SECONDS)
+          .getOperation(GetOperationRequest.newBuilder().setName(export.getName()).build());
+      assertThat(read.getDone()).isFalse();
+      assertThat(answers).noneMatch(CompletableFuture::isDone);
+      calls.forEach(call -> call.cancel(null));
+    }
   }
 
   @Test
