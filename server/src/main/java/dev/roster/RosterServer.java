@@ -24,6 +24,7 @@ import dev.roster.server.HealthReporter;
 import dev.roster.rpc.OperationsHandler;
 import dev.roster.server.ServerTransport;
 import io.grpc.Server;
+import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.protobuf.services.ProtoReflectionService;
@@ -32,10 +33,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,18 +56,22 @@ public final class RosterServer implements AutoCloseable {
   private final HealthReporter health;
   private final Storage storage;
   private static final AtomicInteger CALL_THREAD = new AtomicInteger();
+  private static final AtomicInteger WAIT_THREAD = new AtomicInteger();
+  private static final int WAIT_THREADS = 2;
 
   private final Workers workers;
   private final ExecutorService callThreads;
+  private final ScheduledExecutorService waits;
   private final Duration grace;
 
   private RosterServer(Server server, HealthReporter health, Storage storage, Workers workers,
-      ExecutorService callThreads, Duration grace) {
+      ExecutorService callThreads, ScheduledExecutorService waits, Duration grace) {
     this.server = server;
     this.health = health;
     this.storage = storage;
     this.workers = workers;
     this.callThreads = callThreads;
+    this.waits = waits;
     this.grace = grace;
   }
 
@@ -107,10 +117,75 @@ public final class RosterServer implements AutoCloseable {
 
   /** Starts everything described by {@code config}; the returned server is already listening. */
   public static RosterServer start(RosterConfig config) {
+    return builder(config).start();
+  }
+
+  /**
+   * A server for {@code config} whose clock and transport can be replaced (tests pass a clock
+   * they move and an in-process transport); without those it is what {@link #start} starts.
+   */
+  public static Builder builder(RosterConfig config) {
+    return new Builder(config);
+  }
+
+  /** Chooses the time source and the transport of a {@link RosterServer}, then starts it. */
+  public static final class Builder {
+    private final RosterConfig config;
+    private Clock clock;
+    private ServerBuilder<?> serverBuilder;
+
+    private Builder(RosterConfig config) {
+      this.config = config;
+    }
+
+    /**
+     * The clock the server reads: timestamps, key and page-token expiry, rate-limit refill. A given
+     * clock also measures the durations the server waits out (auth cache TTL, WaitOperation's
+     * timeout), so moving it moves them. By default timestamps come from the system UTC clock and
+     * durations from {@link System#nanoTime}, which, unlike a wall clock, never jumps. Jobs are
+     * timed by the database's clock (due, alive, timed out), which this does not move.
+     */
+    public Builder clock(Clock clock) {
+      this.clock = java.util.Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * The gRPC server builder to add Roster's services to, taken as it is: the port, limits and
+     * TLS of {@link ServerTransport#builder} apply only to the default. Tests pass an in-process
+     * builder where the network is not the point.
+     */
+    public Builder serverBuilder(ServerBuilder<?> serverBuilder) {
+      this.serverBuilder = java.util.Objects.requireNonNull(serverBuilder, "serverBuilder");
+      return this;
+    }
+
+    /**
+     * Opens the database, starts the job workers if the role runs jobs, and starts serving.
+     *
+     * @throws UncheckedIOException if the server cannot listen or its TLS files cannot be read
+     * @throws RuntimeException whatever opening the database or migrating it throws
+     */
+    public RosterServer start() {
+      Clock clock = this.clock != null ? this.clock : Clock.systemUTC();
+      LongSupplier nanoTime = this.clock != null ? () -> epochNanos(clock) : System::nanoTime;
+      return RosterServer.start(config, clock, nanoTime,
+          serverBuilder != null ? serverBuilder : ServerTransport.builder(config));
+    }
+
+    private static long epochNanos(Clock clock) {
+      Instant now = clock.instant();
+      return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+  }
+
+  private static RosterServer start(RosterConfig config, Clock clock, LongSupplier nanoTime,
+      ServerBuilder<?> transport) {
     Storage storage = Storage.open(config);
     HealthReporter health = null;
     Workers workers = null;
     ExecutorService callThreads = null;
+    ScheduledExecutorService waits = null;
     try {
       Database db = storage.database();
       Database database = db;
@@ -118,30 +193,30 @@ public final class RosterServer implements AutoCloseable {
           () -> db.ping(config.databaseConnectTimeout()), config.healthCheckInterval(),
           config.jobs().role().servesApi());
       JobQueue jobs = new JobQueue(database.jdbi());
-      Accounts accounts = new Accounts(database.jdbi(), Clock.systemUTC(), jobs);
-      Access access = new Access(database.jdbi(), accounts, Clock.systemUTC(),
-          config.security().authCacheTtl());
+      Accounts accounts = new Accounts(database.jdbi(), clock, jobs);
+      Access access = new Access(database.jdbi(), accounts, clock,
+          config.security().authCacheTtl(), nanoTime);
       config.security().bootstrapAdminKey().ifPresent(access::ensureBootstrapAdminKey);
       SigningKeys keys = config.pageTokenKeys().isEmpty()
-          ? SigningKeys.fromDatabase(database.jdbi(), Clock.systemUTC())
+          ? SigningKeys.fromDatabase(database.jdbi(), clock)
           : SigningKeys.fromConfig(config.pageTokenKeys());
-      PageTokens pageTokens = new PageTokens(keys, Clock.systemUTC(), config.pageTokenTtl());
+      PageTokens pageTokens = new PageTokens(keys, clock, config.pageTokenTtl());
 
       // Listed innermost first: a call meets compression, then error translation, then the
       // deadline, then authentication, then the handler.
       RateLimit defaultLimit = new RateLimit(
           config.security().rateLimitPerSecond(), config.security().rateLimitBurst());
       ServerInterceptor[] interceptors = {
-          new AuthInterceptor(access, new RateLimiter(defaultLimit)),
+          new AuthInterceptor(access, new RateLimiter(defaultLimit, clock)),
           new DeadlineInterceptor(config.limits().defaultDeadline()),
           new ErrorInterceptor(),
           new CompressionInterceptor()};
-      callThreads = Executors.newFixedThreadPool(config.limits().callThreads(), r -> {
-        Thread t = new Thread(r, "roster-call-" + CALL_THREAD.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-      });
-      var builder = ServerTransport.builder(config)
+      callThreads = Executors.newFixedThreadPool(config.limits().callThreads(),
+          daemon("roster-call-", CALL_THREAD));
+      // WaitOperation re-checks here instead of holding a call thread; the checks are short reads.
+      waits = Executors.newScheduledThreadPool(WAIT_THREADS, daemon("roster-wait-", WAIT_THREAD));
+      ((ScheduledThreadPoolExecutor) waits).setRemoveOnCancelPolicy(true);
+      var builder = transport
           .executor(callThreads)
           .addService(health.service())
           .addService(ProtoReflectionServiceV1.newInstance())
@@ -151,8 +226,8 @@ public final class RosterServer implements AutoCloseable {
                 interceptors))
             .addService(ServerInterceptors.intercept(new ApiKeysHandler(access, pageTokens, defaultLimit),
                 interceptors))
-            .addService(ServerInterceptors.intercept(new OperationsHandler(accounts, pageTokens),
-                interceptors));
+            .addService(ServerInterceptors.intercept(
+                new OperationsHandler(accounts, pageTokens, waits, nanoTime), interceptors));
       }
       if (config.jobs().role().runsJobs()) {
         workers = startWorkers(config, database, accounts);
@@ -160,16 +235,27 @@ public final class RosterServer implements AutoCloseable {
       Server server = builder.build().start();
       log.info("Roster ({}) listening for gRPC on port {}",
           config.jobs().role().name().toLowerCase(java.util.Locale.ROOT), server.getPort());
-      return new RosterServer(server, health, storage, workers, callThreads, config.shutdownGrace());
+      return new RosterServer(server, health, storage, workers, callThreads, waits,
+          config.shutdownGrace());
     } catch (IOException e) {
       closeQuietly(health, workers, storage, Duration.ZERO);
       shutdown(callThreads);
+      shutdown(waits);
       throw new UncheckedIOException("could not listen on port " + config.grpcPort(), e);
     } catch (RuntimeException e) {
       closeQuietly(health, workers, storage, Duration.ZERO);
       shutdown(callThreads);
+      shutdown(waits);
       throw e;
     }
+  }
+
+  private static ThreadFactory daemon(String prefix, AtomicInteger counter) {
+    return r -> {
+      Thread t = new Thread(r, prefix + counter.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   private static Workers startWorkers(RosterConfig config, Database database, Accounts accounts) {
@@ -187,7 +273,10 @@ public final class RosterServer implements AutoCloseable {
     return workers.start();
   }
 
-  /** The port the gRPC server listens on (useful when the configured port was 0). */
+  /**
+   * The port the gRPC server listens on (useful when the configured port was 0); -1 for a
+   * transport without ports, such as in-process.
+   */
   public int port() {
     return server.getPort();
   }
@@ -232,6 +321,7 @@ public final class RosterServer implements AutoCloseable {
     }
     closeQuietly(health, workers, storage, Duration.ZERO);
     shutdown(callThreads);
+    shutdown(waits);
     log.info("stopped");
   }
 

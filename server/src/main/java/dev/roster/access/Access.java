@@ -2,6 +2,7 @@ package dev.roster.access;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
 import dev.roster.accounts.Accounts;
 import dev.roster.accounts.OrganizationDeletedException;
 import dev.roster.platform.Ids;
@@ -19,6 +20,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.EnumSet;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.LongSupplier;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,12 +43,24 @@ public final class Access {
   private final Cache<String, UnauthenticatedException> refused;
 
   public Access(Jdbi jdbi, Accounts accounts, Clock clock, Duration cacheTtl) {
+    this(jdbi, accounts, clock, cacheTtl, System::nanoTime);
+  }
+
+  /**
+   * As {@link #Access(Jdbi, Accounts, Clock, Duration)}, with the cache TTL measured on
+   * {@code nanoTime} (nanoseconds from any fixed origin), so tests can move it.
+   */
+  public Access(Jdbi jdbi, Accounts accounts, Clock clock, Duration cacheTtl,
+      LongSupplier nanoTime) {
     this.jdbi = jdbi;
     this.accounts = accounts;
     this.clock = clock;
-    this.verified = Caffeine.newBuilder().expireAfterWrite(cacheTtl).maximumSize(100_000).build();
+    Ticker ticker = nanoTime::getAsLong;
+    this.verified = Caffeine.newBuilder().expireAfterWrite(cacheTtl).maximumSize(100_000)
+        .ticker(ticker).build();
     // Refusals get their own small cache, so a flood of made-up keys cannot evict real ones.
-    this.refused = Caffeine.newBuilder().expireAfterWrite(cacheTtl).maximumSize(10_000).build();
+    this.refused = Caffeine.newBuilder().expireAfterWrite(cacheTtl).maximumSize(10_000)
+        .ticker(ticker).build();
   }
 
   /**

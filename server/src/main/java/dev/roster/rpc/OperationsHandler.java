@@ -20,6 +20,8 @@ import io.grpc.Context;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.LongSupplier;
 
 /**
  * google.longrunning.Operations (AIP-151) for the organization's operations (users exports). Names
@@ -29,14 +31,22 @@ import java.util.UUID;
  */
 public final class OperationsHandler extends OperationsGrpc.OperationsImplBase {
   private static final Duration MAX_WAIT = Duration.ofMinutes(1);
-  private static final long POLL_MILLIS = 200;
 
   private final Accounts accounts;
   private final Lists lists;
+  private final ScheduledExecutorService waits;
+  private final LongSupplier nanoTime;
 
-  public OperationsHandler(Accounts accounts, PageTokens pageTokens) {
+  /**
+   * A handler whose WaitOperation re-checks on {@code waits} (which the caller owns and shuts
+   * down) and measures its timeout on {@code nanoTime} ({@code System::nanoTime} in production).
+   */
+  public OperationsHandler(Accounts accounts, PageTokens pageTokens,
+      ScheduledExecutorService waits, LongSupplier nanoTime) {
     this.accounts = accounts;
     this.lists = new Lists(pageTokens);
+    this.waits = waits;
+    this.nanoTime = nanoTime;
   }
 
   @Override
@@ -73,7 +83,11 @@ public final class OperationsHandler extends OperationsGrpc.OperationsImplBase {
     reply(out, Empty.getDefaultInstance());
   }
 
-  /** Waits until the operation is done, the timeout (at most a minute) or the call's deadline. */
+  /**
+   * Waits until the operation is done, the timeout (at most a minute; zero: check once) or the
+   * call's deadline. The call thread only checks permission and reads once; later reads run on the
+   * wait scheduler, so waiting callers hold no call thread.
+   */
   @Override
   public void waitOperation(WaitOperationRequest request, StreamObserver<Operation> out) {
     var name = ResourceNames.parseOperation("name", request.getName());
@@ -88,18 +102,14 @@ public final class OperationsHandler extends OperationsGrpc.OperationsImplBase {
       Duration asked = Duration.ofSeconds(t.getSeconds(), t.getNanos());
       timeout = asked.compareTo(MAX_WAIT) > 0 ? MAX_WAIT : asked;
     }
-    long until = System.nanoTime() + timeout.toNanos();
+    long until = nanoTime.getAsLong() + timeout.toNanos();
     ExportOperation op = accounts.getOperation(name.organizationId(), name.operationId());
-    while (!op.done() && System.nanoTime() < until && !Context.current().isCancelled()) {
-      try {
-        Thread.sleep(POLL_MILLIS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-      op = accounts.getOperation(name.organizationId(), name.operationId());
+    if (op.done() || nanoTime.getAsLong() - until >= 0) {
+      reply(out, OperationsMapper.toProto(op));
+      return;
     }
-    reply(out, OperationsMapper.toProto(op));
+    new OperationWait(() -> accounts.getOperation(name.organizationId(), name.operationId()),
+        out, Context.current(), waits, nanoTime, until).start(op);
   }
 
   private static <T> void reply(StreamObserver<T> out, T response) {

@@ -34,11 +34,12 @@ public final class AuthInterceptor implements ServerInterceptor {
 
   private final Access access;
   private final RateLimiter rateLimiter;
-  private final RateLimiter.Failures failures = new RateLimiter.Failures();
+  private final RateLimiter.Failures failures;
 
   public AuthInterceptor(Access access, RateLimiter rateLimiter) {
     this.access = access;
     this.rateLimiter = rateLimiter;
+    this.failures = rateLimiter.failures();
   }
 
   private static String peer(ServerCall<?, ?> call) {

@@ -31,14 +31,24 @@ import org.slf4j.LoggerFactory;
  * {@code google.rpc.ErrorInfo} (stable reason, domain {@value #DOMAIN}); bad input also carries a
  * {@code google.rpc.BadRequest}. Unexpected exceptions become INTERNAL with an incident id: the
  * stack trace goes to the log under that id, never onto the wire.
+ *
+ * <p>{@link ErrorInterceptor} applies it to whatever a handler throws on the call's thread; work
+ * that finishes a call later on another thread passes its failure here itself.
  */
-final class ErrorTranslator {
+public final class ErrorTranslator {
   static final String DOMAIN = "roster.dev";
   private static final Logger log = LoggerFactory.getLogger(ErrorTranslator.class);
 
   private ErrorTranslator() {}
 
-  static StatusRuntimeException translate(Throwable failure, String method) {
+  /**
+   * The status (with its details in the trailers) for {@code failure} of a call to
+   * {@code method} (its full name, for the log).
+   *
+   * @throws IllegalStateException if {@code failure} is a {@link RosterException} of a kind that
+   *     has no status here (a programming error)
+   */
+  public static StatusRuntimeException translate(Throwable failure, String method) {
     if (failure instanceof StatusRuntimeException already) {
       return already;
     }

@@ -7,6 +7,8 @@ import dev.roster.access.RateLimit;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.TimeMeter;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.UUID;
 
@@ -17,11 +19,41 @@ import java.util.UUID;
  */
 public final class RateLimiter {
   private final RateLimit defaults;
+  private final TimeMeter time;
   private final Cache<UUID, Bucket> buckets =
       Caffeine.newBuilder().expireAfterAccess(Duration.ofMinutes(10)).maximumSize(100_000).build();
 
+  /** Limits keys without a limit of their own to {@code defaults}; buckets refill on the system clock. */
   public RateLimiter(RateLimit defaults) {
+    this(defaults, Clock.systemUTC());
+  }
+
+  /**
+   * As {@link #RateLimiter(RateLimit)}, with buckets refilling as {@code clock} advances (in whole
+   * milliseconds, as Bucket4j's default meter does on the system clock).
+   */
+  public RateLimiter(RateLimit defaults, Clock clock) {
     this.defaults = defaults;
+    this.time = millisOf(clock);
+  }
+
+  /** The time source of the failed-authentication buckets of the same server. */
+  Failures failures() {
+    return new Failures(time);
+  }
+
+  private static TimeMeter millisOf(Clock clock) {
+    return new TimeMeter() {
+      @Override
+      public long currentTimeNanos() {
+        return clock.millis() * 1_000_000L;
+      }
+
+      @Override
+      public boolean isWallClockBased() {
+        return true;
+      }
+    };
   }
 
   /**
@@ -32,6 +64,7 @@ public final class RateLimiter {
   void acquire(Principal caller) {
     RateLimit limit = caller.rateLimit().orElse(defaults);
     Bucket bucket = buckets.get(caller.keyId(), id -> Bucket.builder()
+        .withCustomTimePrecision(time)
         .addLimit(Bandwidth.builder().capacity(limit.burst())
             .refillGreedy(limit.perSecond(), Duration.ofSeconds(1)).build())
         .build());
@@ -50,8 +83,13 @@ public final class RateLimiter {
   static final class Failures {
     private static final int BURST = 20;
     private static final int PER_SECOND = 5;
+    private final TimeMeter time;
     private final Cache<String, Bucket> buckets =
         Caffeine.newBuilder().expireAfterAccess(Duration.ofMinutes(10)).maximumSize(100_000).build();
+
+    private Failures(TimeMeter time) {
+      this.time = time;
+    }
 
     /**
      * Refuses an address that has used up its failures, before its key costs a database read.
@@ -67,6 +105,7 @@ public final class RateLimiter {
 
     void record(String peer) {
       buckets.get(peer, p -> Bucket.builder()
+          .withCustomTimePrecision(time)
           .addLimit(Bandwidth.builder().capacity(BURST)
               .refillGreedy(PER_SECOND, Duration.ofSeconds(1)).build())
           .build()).tryConsume(1);

@@ -137,15 +137,21 @@ class JobQueueTest {
     CountDownLatch firstInserted = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     ExecutorService pool = Executors.newSingleThreadExecutor();
+    AtomicReference<Integer> firstBackend = new AtomicReference<>();
     Future<Job> first = pool.submit(() -> jdbi.inTransaction(h -> {
       Job job = queue.enqueue(h, r);
+      firstBackend.set(h.createQuery("select pg_backend_pid()").mapTo(Integer.class).one());
       firstInserted.countDown();
       release.await();
       return job;
     }));
     firstInserted.await();
     Future<Job> second = Executors.newSingleThreadExecutor().submit(() -> queue.enqueue(r));
-    Thread.sleep(200);
+    // PostgreSQL says when the second insert is waiting on the first transaction's lock.
+    JobsTesting.await(Duration.ofSeconds(30), "the second enqueue to wait for the first",
+        () -> jdbi.withHandle(h -> h.createQuery(
+                "select count(*) from pg_stat_activity where :first = any(pg_blocking_pids(pid))")
+            .bind("first", firstBackend.get()).mapTo(Integer.class).one()) > 0);
     assertThat(second).isNotDone();
     release.countDown();
 

@@ -1,9 +1,11 @@
 package dev.roster.jobs;
 
 import dev.roster.platform.db.Database;
+import dev.roster.testing.Await;
 import dev.roster.testing.Fixtures;
 import dev.roster.testing.TestDatabase;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.BooleanSupplier;
 import org.jdbi.v3.core.Jdbi;
 
@@ -39,17 +41,25 @@ final class JobsTesting {
 
   /** Waits until {@code condition} holds, failing the test after {@code timeout}. */
   static void await(Duration timeout, String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-      }
+    Await.until(timeout, what, condition);
+  }
+
+  /**
+   * Blocks a handler until {@code release} is counted down, ignoring interrupts the way a handler
+   * stuck in non-interruptible work would.
+   */
+  static void awaitIgnoringInterrupts(CountDownLatch release) {
+    boolean interrupted = false;
+    while (true) {
       try {
-        Thread.sleep(10);
+        release.await();
+        break;
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted waiting for " + what);
+        interrupted = true;
       }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -84,7 +84,7 @@ class MultiNodeTest {
   }
 
   @Test
-  void cron_twoNodes_enqueueOnePerPeriod() throws Exception {
+  void cron_twoNodes_enqueueOnePerPeriod() {
     Map<UUID, AtomicInteger> runs = new ConcurrentHashMap<>();
     JobRequest tick = JobRequest.of(kind, "{\"report\": \"daily\"}").withQueue(q);
     for (Database pool : List.of(poolA, poolB)) {
@@ -93,19 +93,28 @@ class MultiNodeTest {
           .handler(kind, job -> runs.computeIfAbsent(job.id(), id -> new AtomicInteger())
               .incrementAndGet()));
     }
-    Thread.sleep(3200);
+    // Periods follow the database's clock, so this waits for real seconds to pass, but only as
+    // long as it takes: three periods run, each enqueued by both nodes racing for it.
+    await(Duration.ofSeconds(30), "three periods run", () -> runs.size() >= 3);
     nodes.forEach(w -> w.close(Duration.ofSeconds(1)));
 
-    List<Instant> periods = jdbi.withHandle(h -> h.createQuery(
-            "select scheduled_at from jobs where kind = :kind order by scheduled_at")
-        .bind("kind", kind).mapTo(Instant.class).list());
-    assertThat(periods).hasSizeBetween(3, 5).doesNotHaveDuplicates();
+    List<Instant> periods = periods();
+    assertThat(periods).doesNotHaveDuplicates();
     for (int i = 1; i < periods.size(); i++) {
-      assertThat(Duration.between(periods.get(i - 1), periods.get(i))).isEqualTo(Duration.ofSeconds(1));
+      // Consecutive on a healthy machine; a period both nodes slept through is skipped, not doubled.
+      Duration gap = Duration.between(periods.get(i - 1), periods.get(i));
+      assertThat(gap).isPositive();
+      assertThat(gap.toMillis() % 1000).isZero();
     }
     assertThat(periods).allSatisfy(p -> assertThat(p.toEpochMilli() % 1000).isZero());
     assertThat(runs.values()).allSatisfy(n -> assertThat(n).hasValue(1));
-    assertThat(runs).hasSizeGreaterThanOrEqualTo(periods.size() - 1);
+    assertThat(periods).hasSizeGreaterThanOrEqualTo(runs.size());
+  }
+
+  private List<Instant> periods() {
+    return jdbi.withHandle(h -> h.createQuery(
+            "select scheduled_at from jobs where kind = :kind order by scheduled_at")
+        .bind("kind", kind).mapTo(Instant.class).list());
   }
 
   @Test

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jdbi.v3.core.Jdbi;
@@ -101,17 +102,27 @@ class RescueTest {
   }
 
   @Test
-  void rescue_slowJobOnLiveNode_isNotRunTwice() throws Exception {
+  void rescue_slowJobOnLiveNode_isNotRunTwice() {
+    CountDownLatch release = new CountDownLatch(1);
     for (int i = 0; i < 2; i++) {
       start(fastWorkers(jdbi).queue(q, 2).rescueAfter(Duration.ofMillis(500)).handler(kind, job -> {
         count(job);
-        Thread.sleep(1500);
+        release.await();
       }));
     }
     UUID id = enqueue(1, 20).get(0);
 
+    // Rescue judges by the database's clock: hold the job until it has run for three times the
+    // rescue age, while both nodes keep beating and rescuing.
+    await(WAIT, "the job to run for 1.5 s of database time", () -> jdbi.withHandle(h -> h.createQuery(
+            "select coalesce(now() - attempted_at > interval '1500 milliseconds', false)"
+                + " from jobs where id = :id and state = 'executing'")
+        .bind("id", id).mapTo(Boolean.class).findOne().orElse(false)));
+    assertThat(runs.get(id)).hasValue(1);
+    release.countDown();
+
     await(WAIT, "slow job completed", () -> state(queue, id) == JobState.COMPLETED);
-    Thread.sleep(300);
+    // A rescue would have counted a second attempt (and a second run before completing).
     assertThat(runs.get(id)).hasValue(1);
     assertThat(queue.get(id).orElseThrow().attempt()).isEqualTo(1);
   }

@@ -2,14 +2,19 @@ package dev.roster.jobs;
 
 import dev.roster.platform.db.Database;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * A worker process for {@link RescueTest} and {@link TwoProcessDrainTest}. Arguments: jdbc url,
- * queue, kind, node id, and optionally a mode: {@code sleep} (the default: a handler that sleeps for
- * a minute, so the test can SIGKILL it while it holds jobs) or {@code record} (a handler that
- * records each execution in the table {@code job_runs}, so the test can count duplicates).
+ * queue, kind, node id, and optionally a mode: {@code hold} (the default: a handler that holds its
+ * job until the process dies, so the test can SIGKILL it while it holds jobs) or {@code record} (a
+ * handler that records each execution in the table {@code job_runs}, so the test can count
+ * duplicates).
  */
 public final class WorkerMain {
+  /** Never counted down: what the handlers and the main thread wait on until the process dies. */
+  private static final CountDownLatch KILLED = new CountDownLatch(1);
+
   private WorkerMain() {}
 
   public static void main(String[] args) throws Exception {
@@ -29,9 +34,9 @@ public final class WorkerMain {
         .handler(kind, record
             ? job -> database.jdbi().useHandle(h -> h.execute(
                 "insert into job_runs (job_id, node) values (?, ?)", job.id(), node))
-            : job -> Thread.sleep(60_000))
+            : job -> KILLED.await())
         .start();
     System.out.println("worker " + node + " started");
-    Thread.sleep(Long.MAX_VALUE);
+    KILLED.await();
   }
 }

@@ -19,6 +19,7 @@ import dev.roster.proto.accounts.v1.Organization;
 import dev.roster.proto.accounts.v1.SuspendUserRequest;
 import dev.roster.proto.accounts.v1.User;
 import dev.roster.testing.Fixtures;
+import dev.roster.testing.MutableClock;
 import dev.roster.testing.TestDatabase;
 import dev.roster.testing.TestServer;
 import io.grpc.Status.Code;
@@ -226,11 +227,15 @@ class ListRpcTest {
 
   @Test
   void listUsers_expiredToken_expired() throws Exception {
-    try (TestServer shortLived = TestServer.start(java.util.Map.of("ROSTER_PAGE_TOKEN_TTL", "1s"))) {
+    MutableClock clock = MutableClock.startingNow();
+    try (TestServer shortLived = TestServer.builder().env(java.util.Map.of("ROSTER_PAGE_TOKEN_TTL", "1m"))
+        .clock(clock).inProcess().start()) {
       var stub = shortLived.accounts();
       String token = stub.listUsers(ListUsersRequest.newBuilder().setParent(org.getName()).setPageSize(2).build())
           .getNextPageToken();
-      Thread.sleep(2100);
+      assertThat(stub.listUsers(ListUsersRequest.newBuilder().setParent(org.getName())
+          .setPageSize(2).setPageToken(token).build()).getUsersCount()).as("fresh token").isEqualTo(2);
+      clock.advance(java.time.Duration.ofMinutes(2));
       failure(() -> stub.listUsers(ListUsersRequest.newBuilder().setParent(org.getName())
           .setPageSize(2).setPageToken(token).build()))
           .isBadField("page_token", "PAGE_TOKEN_EXPIRED");

@@ -8,14 +8,19 @@ import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A real Roster server on a loopback port, backed by the test JVM's PostgreSQL, and a real gRPC
- * channel to it.
+ * A real Roster server, backed by the test JVM's PostgreSQL, and a real gRPC channel to it: on a
+ * loopback port by default, or in-process ({@link Builder#inProcess}) where the network is not the
+ * point. {@link Builder#clock} gives it a clock the test moves.
  */
 public final class TestServer implements AutoCloseable {
   /** The platform-admin key every test server bootstraps. */
@@ -24,9 +29,9 @@ public final class TestServer implements AutoCloseable {
   private final RosterServer server;
   private final ManagedChannel channel;
 
-  private TestServer(RosterServer server) {
+  private TestServer(RosterServer server, ManagedChannel channel) {
     this.server = server;
-    this.channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    this.channel = channel;
   }
 
   public static TestServer start() {
@@ -35,6 +40,57 @@ public final class TestServer implements AutoCloseable {
 
   /** Starts a server with extra {@code ROSTER_*} settings on top of the test defaults. */
   public static TestServer start(Map<String, String> extraEnv) {
+    return builder().env(extraEnv).start();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Settings, clock and transport of a {@link TestServer}. */
+  public static final class Builder {
+    private static final AtomicInteger IN_PROCESS = new AtomicInteger();
+    private final Map<String, String> env = new HashMap<>();
+    private Clock clock;
+    private boolean inProcess;
+
+    private Builder() {}
+
+    /** Extra {@code ROSTER_*} settings on top of the test defaults. */
+    public Builder env(Map<String, String> extraEnv) {
+      env.putAll(extraEnv);
+      return this;
+    }
+
+    /** The server's clock (see {@link RosterServer.Builder#clock}); a {@link MutableClock} usually. */
+    public Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /** Serves in-process instead of on a loopback port (no transport limits, no TLS). */
+    public Builder inProcess() {
+      this.inProcess = true;
+      return this;
+    }
+
+    public TestServer start() {
+      RosterServer.Builder roster = RosterServer.builder(RosterConfig.from(environment(env)));
+      if (clock != null) {
+        roster.clock(clock);
+      }
+      if (!inProcess) {
+        RosterServer server = roster.start();
+        return new TestServer(server,
+            ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build());
+      }
+      String name = "roster-test-" + IN_PROCESS.incrementAndGet();
+      RosterServer server = roster.serverBuilder(InProcessServerBuilder.forName(name)).start();
+      return new TestServer(server, InProcessChannelBuilder.forName(name).build());
+    }
+  }
+
+  private static Map<String, String> environment(Map<String, String> extraEnv) {
     Map<String, String> env = new HashMap<>();
     env.put("ROSTER_GRPC_PORT", "0");
     env.put("ROSTER_BOOTSTRAP_ADMIN_KEY", ADMIN_KEY);
@@ -46,7 +102,7 @@ public final class TestServer implements AutoCloseable {
     env.put("ROSTER_SHUTDOWN_GRACE", "5s");
     env.put("ROSTER_DATA_DIR", tempDir().toString());
     env.putAll(extraEnv);
-    return new TestServer(RosterServer.start(RosterConfig.from(env)));
+    return env;
   }
 
   private static java.nio.file.Path tempDir() {
@@ -63,6 +119,7 @@ public final class TestServer implements AutoCloseable {
     return channel;
   }
 
+  /** The loopback port; -1 in-process. */
   public int port() {
     return server.port();
   }
