@@ -5,11 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.roster.proto.accounts.v1.ListUsersRequest;
 import dev.roster.proto.accounts.v1.Organization;
 import dev.roster.proto.accounts.v1.User;
+import io.grpc.ConnectivityState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Idempotent calls survive a server that stops and comes back on the same port. */
@@ -35,16 +36,7 @@ class RetryTest {
         if (++index == 4) {
           // Mid-iteration: the server goes away; the next page is fetched while it restarts.
           server.stop();
-          CountDownLatch restarted = new CountDownLatch(1);
-          new Thread(() -> {
-            try {
-              Thread.sleep(300);
-            } catch (InterruptedException ignored) {
-              Thread.currentThread().interrupt();
-            }
-            server.start();
-            restarted.countDown();
-          }).start();
+          new Thread(() -> restartOnceRefused(client, server)).start();
         }
       }
       assertThat(seen).containsExactlyElementsOf(created);
@@ -59,14 +51,7 @@ class RetryTest {
       Organization org = client.organizations().create(
           Organization.newBuilder().setSlug(RosterClientTest.slug("down")).build());
       server.stop();
-      Thread restarter = new Thread(() -> {
-        try {
-          Thread.sleep(400);
-        } catch (InterruptedException ignored) {
-          Thread.currentThread().interrupt();
-        }
-        server.start();
-      });
+      Thread restarter = new Thread(() -> restartOnceRefused(client, server));
       restarter.start();
       String handle = RosterClientTest.slug("late");
       User user = client.users().create(org.getName(),
@@ -75,5 +60,24 @@ class RetryTest {
       assertThat(user.getHandle()).isEqualTo(handle);
       assertThat(client.users().list(org.getName()).stream().map(User::getHandle)).containsExactly(handle);
     }
+  }
+
+  /**
+   * Starts the stopped server again once the client has found it gone (its channel in
+   * TRANSIENT_FAILURE after a refused connection), so the call under test meets the outage
+   * whatever the machine's speed, without a fixed wait.
+   */
+  private static void restartOnceRefused(RosterClient client, RosterTestServer server) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (client.channel().getState(false) != ConnectivityState.TRANSIENT_FAILURE
+        && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    server.start();
   }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import dev.roster.proto.accounts.v1.AccountsServiceGrpc;
 import dev.roster.proto.accounts.v1.CreateOrganizationRequest;
 import dev.roster.proto.accounts.v1.Organization;
+import dev.roster.testing.Await;
 import dev.roster.testing.Fixtures;
 import dev.roster.testing.TestServer;
 import io.grpc.CallOptions;
@@ -128,11 +129,23 @@ class ServerFeaturesTest {
     // The watch is an in-flight call: it still receives the change during the grace period.
     assertThat(seen.poll(10, TimeUnit.SECONDS)).isEqualTo(ServingStatus.NOT_SERVING);
 
+    // Health turns NOT_SERVING first (so balancers stop routing), then the server stops taking
+    // calls: a new connection may still be answered NOT_SERVING in between, never SERVING.
     ManagedChannel fresh = ManagedChannelBuilder.forAddress("127.0.0.1", stopping.port()).usePlaintext().build();
-    StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class,
-        () -> HealthGrpc.newBlockingStub(fresh).withDeadlineAfter(5, TimeUnit.SECONDS)
-            .check(HealthCheckRequest.getDefaultInstance()));
-    assertThat(refused.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.UNAVAILABLE);
+    java.util.concurrent.atomic.AtomicReference<io.grpc.Status.Code> refusedWith =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    Await.until("a new call to be refused", () -> {
+      try {
+        ServingStatus status = HealthGrpc.newBlockingStub(fresh).withDeadlineAfter(5, TimeUnit.SECONDS)
+            .check(HealthCheckRequest.getDefaultInstance()).getStatus();
+        assertThat(status).isEqualTo(ServingStatus.NOT_SERVING);
+        return false;
+      } catch (StatusRuntimeException e) {
+        refusedWith.set(e.getStatus().getCode());
+        return true;
+      }
+    });
+    assertThat(refusedWith.get()).isEqualTo(io.grpc.Status.Code.UNAVAILABLE);
     fresh.shutdownNow();
     closer.join(15_000);
     assertThat(closer.isAlive()).isFalse();
