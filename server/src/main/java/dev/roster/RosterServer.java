@@ -16,6 +16,8 @@ import dev.roster.platform.paging.SigningKeys;
 import dev.roster.rpc.AccountsHandler;
 import dev.roster.rpc.ApiKeysHandler;
 import dev.roster.server.AuthInterceptor;
+import dev.roster.server.BulkheadInterceptor;
+import dev.roster.server.CallShedding;
 import dev.roster.server.DeadlineInterceptor;
 import dev.roster.server.RateLimiter;
 import dev.roster.server.CompressionInterceptor;
@@ -34,8 +36,11 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
@@ -63,9 +68,16 @@ public final class RosterServer implements AutoCloseable {
   private final ExecutorService callThreads;
   private final ScheduledExecutorService waits;
   private final Duration grace;
+  private final ExecutorService dispatch;
+  private final CallShedding shedding;
+  private static final AtomicInteger DISPATCH_THREAD = new AtomicInteger();
+  private static final int DISPATCH_THREADS = 2;
 
   private RosterServer(Server server, HealthReporter health, Storage storage, Workers workers,
-      ExecutorService callThreads, ScheduledExecutorService waits, Duration grace) {
+      ExecutorService callThreads, ScheduledExecutorService waits, Duration grace,
+      ExecutorService dispatch, CallShedding shedding) {
+    this.dispatch = dispatch;
+    this.shedding = shedding;
     this.server = server;
     this.health = health;
     this.storage = storage;
@@ -185,6 +197,8 @@ public final class RosterServer implements AutoCloseable {
     HealthReporter health = null;
     Workers workers = null;
     ExecutorService callThreads = null;
+    ExecutorService dispatch = null;
+    CallShedding shedding = null;
     ScheduledExecutorService waits = null;
     try {
       Database db = storage.database();
@@ -206,18 +220,34 @@ public final class RosterServer implements AutoCloseable {
       // deadline, then authentication, then the handler.
       RateLimit defaultLimit = new RateLimit(
           config.security().rateLimitPerSecond(), config.security().rateLimitBurst());
+      RosterConfig.Admission admission = config.admission();
+      RateLimiter rateLimiter = new RateLimiter(defaultLimit, Optional.of(new RateLimit(
+          admission.organizationRateLimitPerSecond(), admission.organizationRateLimitBurst())),
+          clock);
       ServerInterceptor[] interceptors = {
-          new AuthInterceptor(access, new RateLimiter(defaultLimit, clock)),
-          new DeadlineInterceptor(config.limits().defaultDeadline()),
+          new BulkheadInterceptor(admission.maxCallsInFlightPerKey(),
+              admission.maxCallsInFlightPerOrganization(), rateLimiter),
+          new AuthInterceptor(access, rateLimiter),
+          new DeadlineInterceptor(config.limits().defaultDeadline(), admission.maxDeadline()),
           new ErrorInterceptor(),
           new CompressionInterceptor()};
-      callThreads = Executors.newFixedThreadPool(config.limits().callThreads(),
+      // The queue is unbounded so that tasks of admitted calls are never rejected; CallShedding
+      // refuses new calls while it holds ROSTER_CALL_QUEUE of them.
+      callThreads = new ThreadPoolExecutor(config.limits().callThreads(),
+          config.limits().callThreads(), 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
           daemon("roster-call-", CALL_THREAD));
+      shedding = new CallShedding((ThreadPoolExecutor) callThreads, admission.callQueue());
+      // Starts each call (method lookup, the shedding decision) and runs health checks: short,
+      // non-blocking work that must not wait behind queued calls.
+      dispatch = Executors.newFixedThreadPool(DISPATCH_THREADS,
+          daemon("roster-dispatch-", DISPATCH_THREAD));
       // WaitOperation re-checks here instead of holding a call thread; the checks are short reads.
       waits = Executors.newScheduledThreadPool(WAIT_THREADS, daemon("roster-wait-", WAIT_THREAD));
       ((ScheduledThreadPoolExecutor) waits).setRemoveOnCancelPolicy(true);
       var builder = transport
-          .executor(callThreads)
+          .executor(dispatch)
+          .callExecutor(shedding)
+          .intercept(shedding)
           .addService(health.service())
           .addService(ProtoReflectionServiceV1.newInstance())
           .addService(ProtoReflectionService.newInstance());
@@ -227,7 +257,8 @@ public final class RosterServer implements AutoCloseable {
             .addService(ServerInterceptors.intercept(new ApiKeysHandler(access, pageTokens, defaultLimit),
                 interceptors))
             .addService(ServerInterceptors.intercept(
-                new OperationsHandler(accounts, pageTokens, waits, nanoTime), interceptors));
+                new OperationsHandler(accounts, pageTokens, waits, nanoTime,
+                    admission.maxWaitsPerKey()), interceptors));
       }
       if (config.jobs().role().runsJobs()) {
         workers = startWorkers(config, database, accounts);
@@ -236,16 +267,18 @@ public final class RosterServer implements AutoCloseable {
       log.info("Roster ({}) listening for gRPC on port {}",
           config.jobs().role().name().toLowerCase(java.util.Locale.ROOT), server.getPort());
       return new RosterServer(server, health, storage, workers, callThreads, waits,
-          config.shutdownGrace());
+          config.shutdownGrace(), dispatch, shedding);
     } catch (IOException e) {
       closeQuietly(health, workers, storage, Duration.ZERO);
       shutdown(callThreads);
       shutdown(waits);
+      shutdown(dispatch, shedding);
       throw new UncheckedIOException("could not listen on port " + config.grpcPort(), e);
     } catch (RuntimeException e) {
       closeQuietly(health, workers, storage, Duration.ZERO);
       shutdown(callThreads);
       shutdown(waits);
+      shutdown(dispatch, shedding);
       throw e;
     }
   }
@@ -279,6 +312,14 @@ public final class RosterServer implements AutoCloseable {
    */
   public int port() {
     return server.getPort();
+  }
+
+  /**
+   * Calls admitted but still waiting for a call thread; new calls are refused while it is at
+   * {@code ROSTER_CALL_QUEUE}. For metrics and tests.
+   */
+  public int callsWaiting() {
+    return ((java.util.concurrent.ThreadPoolExecutor) callThreads).getQueue().size();
   }
 
   /** Blocks until the server has stopped. */
@@ -322,7 +363,15 @@ public final class RosterServer implements AutoCloseable {
     closeQuietly(health, workers, storage, Duration.ZERO);
     shutdown(callThreads);
     shutdown(waits);
+    shutdown(dispatch, shedding);
     log.info("stopped");
+  }
+
+  private static void shutdown(ExecutorService dispatch, CallShedding shedding) {
+    shutdown(dispatch);
+    if (shedding != null) {
+      shedding.close();
+    }
   }
 
   private static void shutdown(ExecutorService executor) {

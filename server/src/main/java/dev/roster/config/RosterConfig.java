@@ -32,6 +32,7 @@ import java.util.Optional;
  * @param security authentication and rate-limit settings
  * @param jobs what this process runs and how its workers behave
  * @param mail where emails go
+ * @param admission how calls are admitted and shared between tenants
  */
 public record RosterConfig(
     int grpcPort,
@@ -52,7 +53,31 @@ public record RosterConfig(
     Optional<Tls> tls,
     Security security,
     Jobs jobs,
-    Mail mail) {
+    Mail mail,
+    Admission admission) {
+
+  /**
+   * What one tenant may hold of the server at once, and when the server refuses work outright;
+   * docs/SECURITY.md ("Multi-tenant fairness") gives each limit's reason.
+   *
+   * @param callQueue calls that may wait for a call thread; beyond it new calls are refused at once
+   *     (UNAVAILABLE, SERVER_OVERLOADED) instead of queueing toward their deadline
+   * @param maxCallsInFlightPerKey calls one API key may have running at once
+   * @param maxCallsInFlightPerOrganization calls all keys of one organization may have running at
+   *     once; a call holds at most one API-pool connection, so this also bounds its connections
+   * @param organizationRateLimitPerSecond sustained calls per second of all keys of one organization
+   * @param organizationRateLimitBurst burst of all keys of one organization
+   * @param maxDeadline longest deadline a call gets; a longer client deadline is lowered to it
+   * @param maxWaitsPerKey WaitOperation calls one API key may have waiting at once
+   */
+  public record Admission(
+      int callQueue,
+      int maxCallsInFlightPerKey,
+      int maxCallsInFlightPerOrganization,
+      int organizationRateLimitPerSecond,
+      int organizationRateLimitBurst,
+      Duration maxDeadline,
+      int maxWaitsPerKey) {}
 
   /** What one process of the jar does ({@code ROSTER_ROLE}). */
   public enum Role {
@@ -230,7 +255,26 @@ public record RosterConfig(
             r.bool("ROSTER_SMTP_STARTTLS", true),
             r.string("ROSTER_SMTP_USERNAME"),
             r.string("ROSTER_SMTP_PASSWORD").orElse(""),
-            r.string("ROSTER_MAIL_FROM").orElse("roster@localhost")));
+            r.string("ROSTER_MAIL_FROM").orElse("roster@localhost")),
+        admission(r));
+  }
+
+  private static Admission admission(Env r) {
+    int callThreads = r.positiveInt("ROSTER_CALL_THREADS", 64);
+    Duration defaultDeadline = r.positive("ROSTER_DEFAULT_DEADLINE", Duration.ofSeconds(10));
+    Duration maxDeadline = r.positive("ROSTER_MAX_DEADLINE", Duration.ofSeconds(60));
+    if (maxDeadline.compareTo(defaultDeadline) < 0) {
+      throw new InvalidConfigException("ROSTER_MAX_DEADLINE", r.string("ROSTER_MAX_DEADLINE")
+          .orElse(maxDeadline.toString()), "a duration no shorter than ROSTER_DEFAULT_DEADLINE");
+    }
+    return new Admission(
+        r.positiveInt("ROSTER_CALL_QUEUE", 2 * callThreads),
+        r.positiveInt("ROSTER_MAX_CALLS_IN_FLIGHT_PER_KEY", 6),
+        r.positiveInt("ROSTER_MAX_CALLS_IN_FLIGHT_PER_ORGANIZATION", 8),
+        r.positiveInt("ROSTER_ORGANIZATION_RATE_LIMIT_PER_SECOND", 200),
+        r.positiveInt("ROSTER_ORGANIZATION_RATE_LIMIT_BURST", 400),
+        maxDeadline,
+        r.positiveInt("ROSTER_MAX_WAITS_PER_KEY", 10));
   }
 
   /** TLS files: certificate and key together, client CA only with them; files must exist. */

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * One WaitOperation call after its first read: re-reads the operation on the wait scheduler every
  * {@value #POLL_MILLIS} ms and answers once it is done or the timeout has passed. A cancelled call
  * (or one past its deadline) is not answered and not read again. Exactly one of those outcomes
- * wins ({@link #finish}), so the call is answered at most once.
+ * wins ({@link #finish}), so the call is answered at most once and {@code onFinish} runs once.
  */
 final class OperationWait implements Runnable, Context.CancellationListener {
   private static final Logger log = LoggerFactory.getLogger(OperationWait.class);
@@ -35,18 +35,20 @@ final class OperationWait implements Runnable, Context.CancellationListener {
   private final ScheduledExecutorService scheduler;
   private final LongSupplier nanoTime;
   private final long until;
+  private final Runnable onFinish;
   private final AtomicBoolean finished = new AtomicBoolean();
   private volatile ScheduledFuture<?> next;
   private volatile ExportOperation last;
 
   OperationWait(Supplier<ExportOperation> read, StreamObserver<Operation> out, Context context,
-      ScheduledExecutorService scheduler, LongSupplier nanoTime, long until) {
+      ScheduledExecutorService scheduler, LongSupplier nanoTime, long until, Runnable onFinish) {
     this.read = read;
     this.out = out;
     this.context = context;
     this.scheduler = scheduler;
     this.nanoTime = nanoTime;
     this.until = until;
+    this.onFinish = onFinish;
   }
 
   /** Starts waiting after the call thread's read found {@code first} not yet done. */
@@ -140,6 +142,7 @@ final class OperationWait implements Runnable, Context.CancellationListener {
       return false;
     }
     context.removeListener(this);
+    onFinish.run();
     return true;
   }
 }

@@ -1,6 +1,7 @@
 package dev.roster.rpc;
 
 import dev.roster.server.Callers;
+import dev.roster.server.ConcurrencyCounter;
 import com.google.longrunning.CancelOperationRequest;
 import com.google.longrunning.GetOperationRequest;
 import com.google.longrunning.ListOperationsRequest;
@@ -21,6 +22,7 @@ import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 
 /**
@@ -36,17 +38,27 @@ public final class OperationsHandler extends OperationsGrpc.OperationsImplBase {
   private final Lists lists;
   private final ScheduledExecutorService waits;
   private final LongSupplier nanoTime;
+  private final int maxWaitsPerKey;
+  private final ConcurrencyCounter waiting = new ConcurrencyCounter();
 
   /**
    * A handler whose WaitOperation re-checks on {@code waits} (which the caller owns and shuts
    * down) and measures its timeout on {@code nanoTime} ({@code System::nanoTime} in production).
+   * Each API key may have {@code maxWaitsPerKey} WaitOperation calls waiting at once.
    */
   public OperationsHandler(Accounts accounts, PageTokens pageTokens,
-      ScheduledExecutorService waits, LongSupplier nanoTime) {
+      ScheduledExecutorService waits, LongSupplier nanoTime, int maxWaitsPerKey) {
     this.accounts = accounts;
     this.lists = new Lists(pageTokens);
     this.waits = waits;
     this.nanoTime = nanoTime;
+    this.maxWaitsPerKey = maxWaitsPerKey;
+  }
+
+  /** As above, with no practical cap on waits per key. */
+  public OperationsHandler(Accounts accounts, PageTokens pageTokens,
+      ScheduledExecutorService waits, LongSupplier nanoTime) {
+    this(accounts, pageTokens, waits, nanoTime, Integer.MAX_VALUE);
   }
 
   @Override
@@ -86,7 +98,10 @@ public final class OperationsHandler extends OperationsGrpc.OperationsImplBase {
   /**
    * Waits until the operation is done, the timeout (at most a minute; zero: check once) or the
    * call's deadline. The call thread only checks permission and reads once; later reads run on the
-   * wait scheduler, so waiting callers hold no call thread.
+   * wait scheduler, so waiting callers hold no call thread. A key may have {@code maxWaitsPerKey}
+   * waits at once; its place is given back exactly once, however the wait ends.
+   *
+   * @throws WaitLimitExceededException when the key already has that many waiting
    */
   @Override
   public void waitOperation(WaitOperationRequest request, StreamObserver<Operation> out) {
@@ -102,14 +117,37 @@ public final class OperationsHandler extends OperationsGrpc.OperationsImplBase {
       Duration asked = Duration.ofSeconds(t.getSeconds(), t.getNanos());
       timeout = asked.compareTo(MAX_WAIT) > 0 ? MAX_WAIT : asked;
     }
-    long until = nanoTime.getAsLong() + timeout.toNanos();
-    ExportOperation op = accounts.getOperation(name.organizationId(), name.operationId());
-    if (op.done() || nanoTime.getAsLong() - until >= 0) {
-      reply(out, OperationsMapper.toProto(op));
-      return;
+    UUID key = Callers.principal().keyId();
+    if (!waiting.tryAcquire(key, maxWaitsPerKey)) {
+      throw new WaitLimitExceededException(maxWaitsPerKey);
     }
-    new OperationWait(() -> accounts.getOperation(name.organizationId(), name.operationId()),
-        out, Context.current(), waits, nanoTime, until).start(op);
+    AtomicBoolean released = new AtomicBoolean();
+    Runnable release = () -> {
+      if (released.compareAndSet(false, true)) {
+        waiting.release(key);
+      }
+    };
+    boolean handedOver = false;
+    try {
+      long until = nanoTime.getAsLong() + timeout.toNanos();
+      ExportOperation op = accounts.getOperation(name.organizationId(), name.operationId());
+      if (op.done() || nanoTime.getAsLong() - until >= 0) {
+        reply(out, OperationsMapper.toProto(op));
+        return;
+      }
+      new OperationWait(() -> accounts.getOperation(name.organizationId(), name.operationId()),
+          out, Context.current(), waits, nanoTime, until, release).start(op);
+      handedOver = true;
+    } finally {
+      if (!handedOver) {
+        release.run();
+      }
+    }
+  }
+
+  /** WaitOperation calls waiting now for the API key {@code keyId} (for tests). */
+  int waitingFor(UUID keyId) {
+    return waiting.held(keyId);
   }
 
   private static <T> void reply(StreamObserver<T> out, T response) {

@@ -2,8 +2,10 @@ package dev.roster.server;
 
 import dev.roster.access.Principal;
 import dev.roster.access.Scope;
+import dev.roster.platform.errors.ResourceExhaustedException;
 import io.grpc.Context;
 import java.util.UUID;
+import java.util.function.IntConsumer;
 
 /**
  * The authenticated caller of the current call, and the authorisation checks handlers make before
@@ -22,6 +24,8 @@ public final class Callers {
   }
 
   static final Context.Key<Call> CALL = Context.key("roster-caller");
+  /** Takes extra rate-limit tokens for the current call; set by {@link BulkheadInterceptor}. */
+  static final Context.Key<IntConsumer> CHARGE = Context.key("roster-charge");
 
   private Callers() {}
 
@@ -37,6 +41,25 @@ public final class Callers {
     Call call = current();
     call.principal.requireAdmin();
     call.checked = true;
+  }
+
+  /**
+   * Charges the current call {@code tokens} more rate-limit tokens, from its key's bucket and its
+   * organization's, because it costs more than a plain call (a large or unindexed page). Call it
+   * after the request is whitelisted and before the context does the work.
+   *
+   * @throws ResourceExhaustedException (RATE_LIMIT_EXCEEDED or ORGANIZATION_RATE_LIMIT_EXCEEDED,
+   *     with a RetryInfo) when either bucket lacks the tokens; neither is charged then
+   */
+  public static void charge(int tokens) {
+    if (tokens <= 0) {
+      return;
+    }
+    IntConsumer charge = CHARGE.get();
+    if (charge == null) {
+      throw new IllegalStateException("no admission: BulkheadInterceptor is not installed");
+    }
+    charge.accept(tokens);
   }
 
   public static Principal principal() {

@@ -10,33 +10,60 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Gives every call a deadline (the caller's, or {@code defaultDeadline} when it sent none) and
- * carries it to the database: the handler runs inside a {@link CallScope}, so its statements time
- * out with the call and are cancelled when the call is cancelled or its deadline passes.
+ * Gives every call a deadline (the caller's, or {@code defaultDeadline} when it sent none, and never
+ * more than {@code maxDeadline} away) and carries it to the database: the handler runs inside a
+ * {@link CallScope}, so its statements time out with the call and are cancelled when the call is
+ * cancelled or its deadline passes.
  */
 public final class DeadlineInterceptor implements ServerInterceptor {
   private final Duration defaultDeadline;
+  private final Duration maxDeadline;
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "roster-deadlines");
     t.setDaemon(true);
     return t;
   });
+  // Cancelling a running statement opens a connection to PostgreSQL (it blocks), and cancellation
+  // fires on whatever thread cancels the context, a transport thread included: hand it over.
+  private final Executor cancels = Executors.newFixedThreadPool(2, r -> {
+    Thread t = new Thread(r, "roster-statement-cancel");
+    t.setDaemon(true);
+    return t;
+  });
 
+  /** Deadlines default to {@code defaultDeadline}; a client's deadline is taken as it is. */
   public DeadlineInterceptor(Duration defaultDeadline) {
+    this(defaultDeadline, Duration.ofNanos(Long.MAX_VALUE));
+  }
+
+  /**
+   * Deadlines default to {@code defaultDeadline}, and a client deadline further away than
+   * {@code maxDeadline} is lowered to it, so no call can hold its resources for longer.
+   */
+  public DeadlineInterceptor(Duration defaultDeadline, Duration maxDeadline) {
     this.defaultDeadline = defaultDeadline;
+    this.maxDeadline = maxDeadline;
   }
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-    Context.CancellableContext own = Context.current().getDeadline() == null
-        ? Context.current().withDeadlineAfter(defaultDeadline.toNanos(), TimeUnit.NANOSECONDS, timer)
-        : null;
+    Deadline given = Context.current().getDeadline();
+    Duration own = given == null ? defaultDeadline
+        : given.timeRemaining(TimeUnit.NANOSECONDS) > maxDeadline.toNanos() ? maxDeadline : null;
+    return intercept(own == null ? null
+            : Context.current().withDeadlineAfter(own.toNanos(), TimeUnit.NANOSECONDS, timer),
+        call, headers, next);
+  }
+
+  private <Q, R> ServerCall.Listener<Q> intercept(Context.CancellableContext own,
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     Context context = own != null ? own : Context.current();
     Deadline deadline = context.getDeadline();
     ServerCall.Listener<Q> delegate;
@@ -81,7 +108,7 @@ public final class DeadlineInterceptor implements ServerInterceptor {
       private void inScope(Runnable work) {
         try (CallScope scope = CallScope.open(deadline.timeRemaining(TimeUnit.NANOSECONDS))) {
           Context.CancellationListener cancel = c -> scope.cancel();
-          context.addListener(cancel, Runnable::run);
+          context.addListener(cancel, cancels);
           try {
             work.run();
           } finally {

@@ -12,6 +12,7 @@ import dev.roster.platform.errors.DeadlineExceededException;
 import dev.roster.platform.errors.PermissionDeniedException;
 import dev.roster.platform.errors.ResourceExhaustedException;
 import dev.roster.platform.errors.UnauthenticatedException;
+import dev.roster.platform.errors.UnavailableException;
 import dev.roster.platform.errors.AlreadyExistsException;
 import dev.roster.platform.errors.FailedPreconditionException;
 import dev.roster.platform.errors.FieldViolation;
@@ -84,7 +85,8 @@ public final class ErrorTranslator {
       UnauthenticatedException.class, Code.UNAUTHENTICATED,
       PermissionDeniedException.class, Code.PERMISSION_DENIED,
       DeadlineExceededException.class, Code.DEADLINE_EXCEEDED,
-      ResourceExhaustedException.class, Code.RESOURCE_EXHAUSTED);
+      ResourceExhaustedException.class, Code.RESOURCE_EXHAUSTED,
+      UnavailableException.class, Code.UNAVAILABLE);
 
   /** The status of a category of rule; UNKNOWN for a category that has none (a bug). */
   static Code codeOf(Class<? extends RosterException> category) {
@@ -108,11 +110,10 @@ public final class ErrorTranslator {
       return build(code, e.getMessage(), info, bad.build());
     }
     if (e instanceof ResourceExhaustedException exhausted) {
-      Duration delay = exhausted.retryDelay();
-      return build(code, e.getMessage(), info, RetryInfo.newBuilder()
-          .setRetryDelay(com.google.protobuf.Duration.newBuilder()
-              .setSeconds(delay.getSeconds()).setNanos(delay.getNano()))
-          .build());
+      return build(code, e.getMessage(), info, retryInfo(exhausted.retryDelay()));
+    }
+    if (e instanceof UnavailableException unavailable) {
+      return build(code, e.getMessage(), info, retryInfo(unavailable.retryDelay()));
     }
     return build(code, e.getMessage(), info);
   }
@@ -125,6 +126,13 @@ public final class ErrorTranslator {
       type = type.getSuperclass();
     }
     return (Class<? extends RosterException>) type;
+  }
+
+  private static RetryInfo retryInfo(Duration delay) {
+    return RetryInfo.newBuilder()
+        .setRetryDelay(com.google.protobuf.Duration.newBuilder()
+            .setSeconds(delay.getSeconds()).setNanos(delay.getNano()))
+        .build();
   }
 
   private static ErrorInfo errorInfo(String reason, Map<String, String> metadata) {

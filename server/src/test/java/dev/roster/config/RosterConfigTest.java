@@ -24,6 +24,29 @@ class RosterConfigTest {
     assertThat(c.shutdownGrace()).isEqualTo(Duration.ofSeconds(20));
   }
 
+  @Test
+  void from_emptyEnvironment_admissionDefaults() {
+    RosterConfig.Admission a = RosterConfig.from(Map.of()).admission();
+    assertThat(a.callQueue()).isEqualTo(128);
+    assertThat(a.maxCallsInFlightPerKey()).isEqualTo(6);
+    assertThat(a.maxCallsInFlightPerOrganization()).isEqualTo(8);
+    assertThat(a.organizationRateLimitPerSecond()).isEqualTo(200);
+    assertThat(a.organizationRateLimitBurst()).isEqualTo(400);
+    assertThat(a.maxDeadline()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(a.maxWaitsPerKey()).isEqualTo(10);
+    // The queue follows the threads unless set.
+    assertThat(RosterConfig.from(Map.of("ROSTER_CALL_THREADS", "8")).admission().callQueue())
+        .isEqualTo(16);
+  }
+
+  @Test
+  void from_maxDeadlineBelowDefaultDeadline_refused() {
+    assertThatThrownBy(() -> RosterConfig.from(Map.of("ROSTER_MAX_DEADLINE", "5s")))
+        .isInstanceOf(RosterConfig.InvalidConfigException.class)
+        .hasMessageContaining("ROSTER_MAX_DEADLINE=5s")
+        .hasMessageContaining("ROSTER_DEFAULT_DEADLINE");
+  }
+
   @ParameterizedTest
   @CsvSource({"500ms,PT0.5S", "30s,PT30S", "5m,PT5M", "1h,PT1H", "PT2S,PT2S"})
   void from_durations_acceptShortAndIsoForms(String value, String expected) {

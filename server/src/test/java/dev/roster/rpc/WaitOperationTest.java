@@ -318,7 +318,9 @@ class WaitOperationTest {
   @Test
   void waitOperation_100WaitingOnRosterServer_anotherCallIsAnswered() throws Exception {
     try (TestServer roster = TestServer.builder()
-        .env(Map.of("ROSTER_ROLE", "api", "ROSTER_CALL_THREADS", Integer.toString(CALL_THREADS)))
+        .env(Map.of("ROSTER_ROLE", "api", "ROSTER_CALL_THREADS", Integer.toString(CALL_THREADS),
+            // 100 calls arrive at once on 2 threads: let them queue rather than be shed.
+            "ROSTER_CALL_QUEUE", "1000"))
         .inProcess().start()) {
       var org = roster.accounts().createOrganization(CreateOrganizationRequest.newBuilder()
           .setOrganization(Organization.newBuilder().setSlug(Fixtures.slug("waits"))).build());

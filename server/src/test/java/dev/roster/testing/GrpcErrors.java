@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.BadRequest;
 import com.google.rpc.ErrorInfo;
+import com.google.rpc.RetryInfo;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -40,6 +41,13 @@ public final class GrpcErrors {
 
     public String reason() {
       return errorInfo().getReason();
+    }
+
+    /** The RetryInfo's delay; fails the test if the error has none. */
+    public java.time.Duration retryDelay() {
+      var delay = detail(RetryInfo.class)
+          .orElseThrow(() -> new AssertionError("no RetryInfo in " + exception)).getRetryDelay();
+      return java.time.Duration.ofSeconds(delay.getSeconds(), delay.getNanos());
     }
 
     public List<BadRequest.FieldViolation> violations() {

@@ -15,7 +15,8 @@ import java.util.Map;
 public abstract sealed class RosterException extends RuntimeException
     permits AbortedException, AlreadyExistsException, DeadlineExceededException,
         FailedPreconditionException, InvalidArgumentException, NotFoundException,
-        PermissionDeniedException, ResourceExhaustedException, UnauthenticatedException {
+        PermissionDeniedException, ResourceExhaustedException, UnauthenticatedException,
+        UnavailableException {
   private final String reason;
   private final Map<String, String> metadata;
 
