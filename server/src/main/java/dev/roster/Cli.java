@@ -4,9 +4,11 @@ import dev.roster.access.Access;
 import dev.roster.access.CreatedApiKey;
 import dev.roster.accounts.Accounts;
 import dev.roster.config.RosterConfig;
+import dev.roster.platform.db.DatabasePools;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import org.jdbi.v3.core.Jdbi;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -53,9 +55,11 @@ public final class Cli implements Callable<Integer> {
     @Override
     public Integer call() {
       RosterConfig config = config();
-      try (RosterServer.Storage storage = RosterServer.Storage.open(config)) {
-        Access access = new Access(storage.database().jdbi(),
-            new Accounts(storage.database().jdbi(), Clock.systemUTC()), Clock.systemUTC(),
+      // One connection does for one insert; the role's pools would be dozens.
+      try (RosterServer.Storage storage = RosterServer.Storage.open(config,
+          java.util.Map.of(DatabasePools.Pool.API, 1))) {
+        Jdbi jdbi = storage.pools().jdbi(DatabasePools.Pool.API);
+        Access access = new Access(jdbi, new Accounts(jdbi, Clock.systemUTC()), Clock.systemUTC(),
             Duration.ofSeconds(1));
         CreatedApiKey created = access.mintAdminKey(displayName);
         System.err.println("Created platform-admin API key apiKeys/" + created.key().id()

@@ -10,6 +10,8 @@ import dev.roster.mail.EmlFileMailer;
 import dev.roster.mail.Mailer;
 import dev.roster.mail.SmtpMailer;
 import dev.roster.platform.db.Database;
+import dev.roster.platform.db.DatabasePools;
+import dev.roster.platform.db.DatabasePools.Pool;
 import dev.roster.platform.db.EmbeddedDatabase;
 import dev.roster.platform.paging.PageTokens;
 import dev.roster.platform.paging.SigningKeys;
@@ -37,6 +39,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -47,6 +51,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
+import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,10 +92,41 @@ public final class RosterServer implements AutoCloseable {
     this.grace = grace;
   }
 
-  /** The database a process works on: external, or embedded and started by us. */
-  public record Storage(Database database, EmbeddedDatabase embedded) implements AutoCloseable {
-    /** Connects to (or starts) the configured database and migrates it. */
+  /**
+   * The database a process works on (external, or embedded and started by us) and the connection
+   * pools its role needs.
+   */
+  public record Storage(DatabasePools pools, EmbeddedDatabase embedded) implements AutoCloseable {
+    /**
+     * Connects to (or starts) the configured database, migrates it and opens the pools of the
+     * configured role ({@link #poolsFor}).
+     */
     public static Storage open(RosterConfig config) {
+      return open(config, poolsFor(config));
+    }
+
+    /**
+     * The pools a process of {@code config}'s role opens, with their sizes: serving the API needs
+     * the API and authentication pools, running jobs the jobs pool and the queue's bookkeeping
+     * pool (one connection per bookkeeping thread, so those threads never wait), and every role
+     * one connection for the health probe.
+     */
+    public static Map<Pool, Integer> poolsFor(RosterConfig config) {
+      Map<Pool, Integer> pools = new EnumMap<>(Pool.class);
+      if (config.jobs().role().servesApi()) {
+        pools.put(Pool.API, config.databasePoolSize());
+        pools.put(Pool.AUTH, config.databaseAuthPoolSize());
+      }
+      if (config.jobs().role().runsJobs()) {
+        pools.put(Pool.JOBS, config.databaseJobsPoolSize());
+        pools.put(Pool.JOBS_CONTROL, Workers.CONTROL_CONNECTIONS);
+      }
+      pools.put(Pool.HEALTH, 1);
+      return pools;
+    }
+
+    /** Connects to (or starts) the configured database, migrates it and opens {@code pools}. */
+    public static Storage open(RosterConfig config, Map<Pool, Integer> pools) {
       EmbeddedDatabase embedded = null;
       try {
         String url;
@@ -107,9 +143,9 @@ public final class RosterServer implements AutoCloseable {
           user = embedded.user();
           password = "";
         }
-        return new Storage(Database.open(new Database.Settings(url, user, password,
+        return new Storage(DatabasePools.open(new Database.Settings(url, user, password,
             config.databasePoolSize(), config.databaseConnectTimeout(),
-            config.databaseSocketTimeout(), config.databaseAcquireTimeout())), embedded);
+            config.databaseSocketTimeout(), config.databaseAcquireTimeout()), pools), embedded);
       } catch (RuntimeException e) {
         if (embedded != null) {
           embedded.close();
@@ -120,7 +156,7 @@ public final class RosterServer implements AutoCloseable {
 
     @Override
     public void close() {
-      database.close();
+      pools.close();
       if (embedded != null) {
         embedded.close();
       }
@@ -201,18 +237,21 @@ public final class RosterServer implements AutoCloseable {
     CallShedding shedding = null;
     ScheduledExecutorService waits = null;
     try {
-      Database db = storage.database();
-      Database database = db;
+      DatabasePools pools = storage.pools();
+      // Health probes on a connection of its own, so it is never queued behind calls or jobs.
       health = new HealthReporter(
-          () -> db.ping(config.databaseConnectTimeout()), config.healthCheckInterval(),
-          config.jobs().role().servesApi());
-      JobQueue jobs = new JobQueue(database.jdbi());
-      Accounts accounts = new Accounts(database.jdbi(), clock, jobs);
-      Access access = new Access(database.jdbi(), accounts, clock,
-          config.security().authCacheTtl(), nanoTime);
+          () -> pools.ping(Pool.HEALTH, config.databaseConnectTimeout()),
+          config.healthCheckInterval(), config.jobs().role().servesApi());
+      // The contexts' handle: the API pool, or in a worker (no API) the jobs pool, which then
+      // serves only the start-up work below.
+      Jdbi main = pools.jdbi(pools.has(Pool.API) ? Pool.API : Pool.JOBS);
+      JobQueue jobs = new JobQueue(main);
+      Accounts accounts = new Accounts(main, clock, jobs);
+      Access access = new Access(main, pools.has(Pool.AUTH) ? pools.jdbi(Pool.AUTH) : main,
+          accounts, clock, config.security().authCacheTtl(), nanoTime);
       config.security().bootstrapAdminKey().ifPresent(access::ensureBootstrapAdminKey);
       SigningKeys keys = config.pageTokenKeys().isEmpty()
-          ? SigningKeys.fromDatabase(database.jdbi(), clock)
+          ? SigningKeys.fromDatabase(main, clock)
           : SigningKeys.fromConfig(config.pageTokenKeys());
       PageTokens pageTokens = new PageTokens(keys, clock, config.pageTokenTtl());
 
@@ -261,7 +300,7 @@ public final class RosterServer implements AutoCloseable {
                     admission.maxWaitsPerKey()), interceptors));
       }
       if (config.jobs().role().runsJobs()) {
-        workers = startWorkers(config, database, accounts);
+        workers = startWorkers(config, pools, accounts);
       }
       Server server = builder.build().start();
       log.info("Roster ({}) listening for gRPC on port {}",
@@ -291,18 +330,26 @@ public final class RosterServer implements AutoCloseable {
     };
   }
 
-  private static Workers startWorkers(RosterConfig config, Database database, Accounts accounts) {
+  private static Workers startWorkers(RosterConfig config, DatabasePools pools, Accounts accounts) {
     RosterConfig.Mail mail = config.mail();
     Mailer mailer = mail.smtpHost().isPresent()
         ? new SmtpMailer(mail.smtpHost().get(), mail.smtpPort(), mail.startTls(), mail.username(),
             mail.password(), mail.from(), Duration.ofSeconds(30))
         : new EmlFileMailer(config.dataDir().resolve("mail"), mail.from());
-    Workers.Builder workers = Workers.builder(database.jdbi())
+    int concurrency = config.jobs().queues().values().stream().mapToInt(Integer::intValue).sum();
+    if (config.databaseJobsPoolSize() < concurrency) {
+      log.warn("ROSTER_DATABASE_JOBS_POOL_SIZE={} is under the {} jobs ROSTER_QUEUES may run at once;"
+          + " jobs will wait for connections", config.databaseJobsPoolSize(), concurrency);
+    }
+    // Handlers and their outcomes on the jobs pool; claims and heartbeats on a pool of their own.
+    Workers.Builder workers = Workers.builder(pools.jdbi(Pool.JOBS))
+        .control(pools.jdbi(Pool.JOBS_CONTROL))
         .rescueAfter(config.jobs().rescueAfter())
         .pruneAfter(config.jobs().pruneAfter())
         .shutdownGrace(config.shutdownGrace());
     config.jobs().queues().forEach(workers::queue);
-    accounts.jobHandlers(mailer, config.dataDir().resolve("exports")).forEach(workers::handler);
+    accounts.jobHandlers(pools.jdbi(Pool.JOBS), mailer, config.dataDir().resolve("exports"))
+        .forEach(workers::handler);
     return workers.start();
   }
 

@@ -37,6 +37,7 @@ public final class Access {
   private static final Duration MAX_LIFETIME = Duration.ofDays(3660);
 
   private final Jdbi jdbi;
+  private final Jdbi authJdbi;
   private final Accounts accounts;
   private final Clock clock;
   private final Cache<String, Principal> verified;
@@ -52,7 +53,19 @@ public final class Access {
    */
   public Access(Jdbi jdbi, Accounts accounts, Clock clock, Duration cacheTtl,
       LongSupplier nanoTime) {
+    this(jdbi, jdbi, accounts, clock, cacheTtl, nanoTime);
+  }
+
+  /**
+   * As {@link #Access(Jdbi, Accounts, Clock, Duration, LongSupplier)}, with the key lookups of
+   * {@link #authenticate} on {@code authJdbi}: a small pool of their own, so a call can still be
+   * authenticated (or refused) while API calls hold every connection of {@code jdbi}. Key
+   * management (create, get, list, revoke) stays on {@code jdbi}, the API's pool.
+   */
+  public Access(Jdbi jdbi, Jdbi authJdbi, Accounts accounts, Clock clock, Duration cacheTtl,
+      LongSupplier nanoTime) {
     this.jdbi = jdbi;
+    this.authJdbi = authJdbi;
     this.accounts = accounts;
     this.clock = clock;
     Ticker ticker = nanoTime::getAsLong;
@@ -102,7 +115,7 @@ public final class Access {
   private Principal verify(String secret) {
     UUID id = Secrets.idOf(secret);
     byte[] presented = Secrets.hash(secret);
-    Optional<ApiKeyStore.Stored> stored = jdbi.withHandle(h -> ApiKeyStore.find(h, id));
+    Optional<ApiKeyStore.Stored> stored = authJdbi.withHandle(h -> ApiKeyStore.find(h, id));
     if (stored.isEmpty() || !MessageDigest.isEqual(presented, stored.get().secretHash())) {
       throw new ApiKeyInvalidException();
     }

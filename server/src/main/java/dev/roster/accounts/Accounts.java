@@ -27,6 +27,8 @@ import org.jdbi.v3.core.Jdbi;
  */
 public final class Accounts {
   private final Jdbi jdbi;
+  private final Clock clock;
+  private final JobQueue jobs;
   private final Organizations organizations;
   private final Users users;
   private final Exports exports;
@@ -34,6 +36,8 @@ public final class Accounts {
   /** An Accounts context that enqueues its background work (welcome emails, exports) in {@code jobs}. */
   public Accounts(Jdbi jdbi, Clock clock, JobQueue jobs) {
     this.jdbi = jdbi;
+    this.clock = clock;
+    this.jobs = jobs;
     this.organizations = new Organizations(jdbi, clock);
     this.users = new Users(jdbi, clock, jobs);
     this.exports = new Exports(jdbi, clock, jobs);
@@ -49,9 +53,18 @@ public final class Accounts {
    * {@code exportDirectory} (queue {@code exports}).
    */
   public Map<String, JobHandler> jobHandlers(Mailer mailer, Path exportDirectory) {
+    return jobHandlers(jdbi, mailer, exportDirectory);
+  }
+
+  /**
+   * As {@link #jobHandlers(Mailer, Path)}, with the handlers' SQL on {@code jobsJdbi} rather than
+   * this context's own handle: a worker's pool, so jobs and API calls never wait for each other's
+   * connections.
+   */
+  public Map<String, JobHandler> jobHandlers(Jdbi jobsJdbi, Mailer mailer, Path exportDirectory) {
     return Map.of(
-        WelcomeEmails.KIND, WelcomeEmails.handler(jdbi, mailer),
-        Exports.KIND, exports.handler(exportDirectory));
+        WelcomeEmails.KIND, WelcomeEmails.handler(jobsJdbi, mailer),
+        Exports.KIND, new Exports(jobsJdbi, clock, jobs).handler(exportDirectory));
   }
 
   /**

@@ -17,7 +17,10 @@ import java.util.Optional;
  * @param databasePassword password for {@code databaseUrl}
  * @param dataDir where the embedded PostgreSQL (and, in roles that run jobs, .eml mail and export files) keep their files
  * @param embeddedDatabasePort port of the embedded PostgreSQL; 0 picks a free one
- * @param databasePoolSize maximum connections in the pool
+ * @param databasePoolSize connections of the API pool (the contexts' work for calls)
+ * @param databaseAuthPoolSize connections of the pool that looks up API keys to authenticate calls
+ * @param databaseJobsPoolSize connections of the pool that job handlers use; by default one per job
+ *     the process's queues may run at once, plus one
  * @param databaseConnectTimeout how long to wait for a new database connection to open
  * @param databaseSocketTimeout how long one database read may block before the connection is dropped
  * @param databaseAcquireTimeout how long a call waits for a free pooled connection
@@ -42,6 +45,8 @@ public record RosterConfig(
     Path dataDir,
     int embeddedDatabasePort,
     int databasePoolSize,
+    int databaseAuthPoolSize,
+    int databaseJobsPoolSize,
     Duration databaseConnectTimeout,
     Duration databaseSocketTimeout,
     Duration databaseAcquireTimeout,
@@ -208,6 +213,7 @@ public record RosterConfig(
    */
   public static RosterConfig from(Map<String, String> env) {
     Env r = new Env(env);
+    Map<String, Integer> queues = r.queues("ROSTER_QUEUES", "default=5,mail=3,exports=1");
     return new RosterConfig(
         r.port("ROSTER_GRPC_PORT", 9090),
         r.string("ROSTER_DATABASE_URL"),
@@ -216,6 +222,10 @@ public record RosterConfig(
         Path.of(r.string("ROSTER_DATA_DIR").orElse(".roster")),
         r.port("ROSTER_EMBEDDED_DATABASE_PORT", 0),
         r.positiveInt("ROSTER_DATABASE_POOL_SIZE", 20),
+        r.positiveInt("ROSTER_DATABASE_AUTH_POOL_SIZE", 4),
+        // One connection per job that may run at once, and one for an outcome written meanwhile.
+        r.positiveInt("ROSTER_DATABASE_JOBS_POOL_SIZE",
+            queues.values().stream().mapToInt(Integer::intValue).sum() + 1),
         r.positive("ROSTER_DATABASE_CONNECT_TIMEOUT", Duration.ofSeconds(5)),
         r.positive("ROSTER_DATABASE_SOCKET_TIMEOUT", Duration.ofSeconds(30)),
         r.positive("ROSTER_DATABASE_ACQUIRE_TIMEOUT", Duration.ofSeconds(5)),
@@ -246,7 +256,7 @@ public record RosterConfig(
             r.positiveInt("ROSTER_RATE_LIMIT_BURST", 100)),
         new Jobs(
             r.oneOf("ROSTER_ROLE", Role.class, Role.ALL, "all, api or worker"),
-            r.queues("ROSTER_QUEUES", "default=5,mail=3,exports=1"),
+            queues,
             r.positive("ROSTER_JOB_RESCUE_AFTER", Duration.ofSeconds(30)),
             r.positive("ROSTER_JOB_PRUNE_AFTER", Duration.ofDays(7))),
         new Mail(

@@ -40,6 +40,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Polling: one thread fetches for every queue with free slots every poll interval, and at once
  * when a job finishes. Everything the database decides (due, alive, timed out) uses its clock.
+ *
+ * <p>Connections: the node's own bookkeeping (claims, heartbeats, rescue, pruning, counts) runs on
+ * {@value #CONTROL_CONNECTIONS} threads that each hold at most one connection at a time, through
+ * {@link Builder#control}; job handlers and the outcomes of their jobs use the builder's Jdbi. Given
+ * a pool of its own of that size, the bookkeeping never waits for a connection behind job handlers
+ * (or anything else), so a node whose handlers hold every connection still beats and claims.
  */
 public final class Workers implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Workers.class);
@@ -47,7 +53,15 @@ public final class Workers implements AutoCloseable {
       .thenComparing(Job::scheduledAt).thenComparing(Job::id);
   private static final long[] WRITE_RETRY_MILLIS = {0, 200, 1000};
 
+  /**
+   * Threads that touch the database for the node's bookkeeping, each one connection at a time: the
+   * poller (claims, orphans), the heartbeat and two maintenance timers (rescue, pruning, counts,
+   * cancellation checks, cron). A {@link Builder#control} pool of this size never makes them wait.
+   */
+  public static final int CONTROL_CONNECTIONS = 4;
+
   private final Jdbi jdbi;
+  private final Jdbi control;
   private final NodeSettings settings;
   private final Map<String, JobHandler> handlers;
   private final Map<String, Queue> queues = new LinkedHashMap<>();
@@ -63,8 +77,10 @@ public final class Workers implements AutoCloseable {
 
   private record Queue(String name, int limit, ExecutorService executor, AtomicInteger active) {}
 
-  private Workers(Jdbi jdbi, NodeSettings settings, Map<String, JobHandler> handlers) {
+  private Workers(Jdbi jdbi, Jdbi control, NodeSettings settings,
+      Map<String, JobHandler> handlers) {
     this.jdbi = jdbi;
+    this.control = control;
     this.settings = settings;
     this.handlers = Map.copyOf(handlers);
     settings.queues().forEach((name, limit) -> queues.put(name, new Queue(name, limit,
@@ -72,7 +88,7 @@ public final class Workers implements AutoCloseable {
     this.heartbeat = Executors.newSingleThreadScheduledExecutor(daemon("jobs-heartbeat"));
     this.timers = new ScheduledThreadPoolExecutor(2, daemon("jobs-maintenance"));
     this.timers.setRemoveOnCancelPolicy(true);
-    this.maintenance = new Maintenance(jdbi, new JobQueue(jdbi), settings, new RunningHere());
+    this.maintenance = new Maintenance(control, new JobQueue(control), settings, new RunningHere());
     this.poller = daemon("jobs-poller").newThread(this::poll);
   }
 
@@ -82,8 +98,9 @@ public final class Workers implements AutoCloseable {
   }
 
   /** Starts a node; {@link Builder#start()} says what starting does. */
-  static Workers start(Jdbi jdbi, NodeSettings settings, Map<String, JobHandler> handlers) {
-    return new Workers(jdbi, settings, handlers).begin();
+  static Workers start(Jdbi jdbi, Jdbi control, NodeSettings settings,
+      Map<String, JobHandler> handlers) {
+    return new Workers(jdbi, control, settings, handlers).begin();
   }
 
   /** This node's id, as recorded in {@code attempted_by} and {@code job_nodes}. */
@@ -93,7 +110,7 @@ public final class Workers implements AutoCloseable {
 
   private Workers begin() {
     // The node row must exist before the first fetch, or a rescuer could take the new jobs back.
-    jdbi.useHandle(h -> JobStore.heartbeat(h, node()));
+    control.useHandle(h -> JobStore.heartbeat(h, node()));
     long beat = settings.heartbeatInterval().toMillis();
     heartbeat.scheduleWithFixedDelay(this::beat, beat, beat, TimeUnit.MILLISECONDS);
     maintenance.schedule(timers);
@@ -105,7 +122,7 @@ public final class Workers implements AutoCloseable {
 
   private void beat() {
     try {
-      jdbi.useHandle(h -> JobStore.heartbeat(h, node()));
+      control.useHandle(h -> JobStore.heartbeat(h, node()));
     } catch (RuntimeException e) {
       log.warn("job heartbeat failed (node {}): {}", node(), e.toString());
     }
@@ -119,7 +136,7 @@ public final class Workers implements AutoCloseable {
           int free = queue.limit() - queue.active().get();
           if (free > 0 && !stopping) {
             List<Job> jobs = new ArrayList<>(
-                jdbi.withHandle(h -> JobStore.fetch(h, queue.name(), free, node())));
+                control.withHandle(h -> JobStore.fetch(h, queue.name(), free, node())));
             jobs.sort(RUN_ORDER);
             jobs.forEach(job -> start(queue, job));
           }
@@ -127,7 +144,7 @@ public final class Workers implements AutoCloseable {
         // On this thread, so no job is between "claimed" and "registered as running".
         if (System.nanoTime() - lastCheck > settings.heartbeatInterval().toNanos()) {
           lastCheck = System.nanoTime();
-          int orphans = jdbi.withHandle(h -> JobStore.releaseOrphans(h, node(), running.keySet()));
+          int orphans = control.withHandle(h -> JobStore.releaseOrphans(h, node(), running.keySet()));
           if (orphans > 0) {
             log.warn("released {} jobs whose outcome was not recorded", orphans);
           }
@@ -232,7 +249,7 @@ public final class Workers implements AutoCloseable {
     timers.shutdownNow();
     heartbeat.shutdownNow();
     try {
-      jdbi.useHandle(h -> JobStore.removeNode(h, node()));
+      control.useHandle(h -> JobStore.removeNode(h, node()));
     } catch (RuntimeException e) {
       log.warn("could not remove node {}: {}", node(), e.toString());
     }
@@ -280,6 +297,14 @@ public final class Workers implements AutoCloseable {
   public interface Builder {
     /** Runs jobs of {@code kind} with {@code handler}. */
     Builder handler(String kind, JobHandler handler);
+
+    /**
+     * The database handle of the node's bookkeeping: claims, heartbeats, rescue, pruning, counts
+     * (default: the builder's, shared with the outcomes of jobs). Give it a pool of
+     * {@link #CONTROL_CONNECTIONS} connections that nothing else uses, so job handlers holding the
+     * other pool's connections cannot delay a heartbeat or a claim.
+     */
+    Builder control(Jdbi control);
 
     /**
      * Runs the queue {@code name} with up to {@code concurrency} jobs at once on this node.

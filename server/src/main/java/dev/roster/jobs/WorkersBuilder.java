@@ -15,6 +15,7 @@ import org.jdbi.v3.core.Jdbi;
  */
 final class WorkersBuilder implements Workers.Builder {
   private final Jdbi jdbi;
+  private Jdbi control;
   private final Map<String, JobHandler> handlers = new HashMap<>();
   private final Map<String, Integer> queues = new LinkedHashMap<>();
   private final List<CronEntry> cron = new ArrayList<>();
@@ -31,6 +32,13 @@ final class WorkersBuilder implements Workers.Builder {
 
   WorkersBuilder(Jdbi jdbi) {
     this.jdbi = jdbi;
+    this.control = jdbi;
+  }
+
+  @Override
+  public Workers.Builder control(Jdbi control) {
+    this.control = java.util.Objects.requireNonNull(control, "control");
+    return this;
   }
 
   @Override
@@ -119,7 +127,7 @@ final class WorkersBuilder implements Workers.Builder {
     NodeSettings settings = new NodeSettings(node, queues, cron, pollInterval, heartbeatInterval,
         rescueAfter, backoff, defaultTimeout, pruneAfter, pruneInterval, statsInterval,
         shutdownGrace);
-    return Workers.start(jdbi, settings, handlers);
+    return Workers.start(jdbi, control, settings, handlers);
   }
 
   /** Unique per process (host, pid, random), so restarts and replicas never share an id. */

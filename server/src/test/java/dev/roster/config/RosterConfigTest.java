@@ -20,6 +20,9 @@ class RosterConfigTest {
     assertThat(c.databaseUrl()).isEmpty();
     assertThat(c.dataDir()).isEqualTo(Path.of(".roster"));
     assertThat(c.databasePoolSize()).isEqualTo(20);
+    assertThat(c.databaseAuthPoolSize()).isEqualTo(4);
+    // default=5, mail=3, exports=1: one connection per job at once, plus one
+    assertThat(c.databaseJobsPoolSize()).isEqualTo(10);
     assertThat(c.databaseSocketTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(c.shutdownGrace()).isEqualTo(Duration.ofSeconds(20));
   }
@@ -47,6 +50,14 @@ class RosterConfigTest {
         .hasMessageContaining("ROSTER_DEFAULT_DEADLINE");
   }
 
+  @Test
+  void from_jobsPoolSize_followsTheQueuesUnlessSet() {
+    assertThat(RosterConfig.from(Map.of("ROSTER_QUEUES", "mail=30,exports=2"))
+        .databaseJobsPoolSize()).isEqualTo(33);
+    assertThat(RosterConfig.from(Map.of("ROSTER_QUEUES", "mail=30",
+        "ROSTER_DATABASE_JOBS_POOL_SIZE", "12")).databaseJobsPoolSize()).isEqualTo(12);
+  }
+
   @ParameterizedTest
   @CsvSource({"500ms,PT0.5S", "30s,PT30S", "5m,PT5M", "1h,PT1H", "PT2S,PT2S"})
   void from_durations_acceptShortAndIsoForms(String value, String expected) {
@@ -56,6 +67,7 @@ class RosterConfigTest {
 
   @ParameterizedTest
   @CsvSource({"ROSTER_GRPC_PORT,http", "ROSTER_GRPC_PORT,70000", "ROSTER_DATABASE_POOL_SIZE,0",
+      "ROSTER_DATABASE_AUTH_POOL_SIZE,0", "ROSTER_DATABASE_JOBS_POOL_SIZE,-1",
       "ROSTER_SHUTDOWN_GRACE,soon", "ROSTER_DATABASE_SOCKET_TIMEOUT,-PT1S"})
   void from_badValue_failsNamingTheVariable(String variable, String value) {
     assertThatThrownBy(() -> RosterConfig.from(Map.of(variable, value)))

@@ -49,4 +49,24 @@ public final class TestDatabase {
   public static String jdbcUrl() {
     return settings().url();
   }
+
+  /**
+   * The JDBC URL of a database of its own on the test PostgreSQL, created (empty) on first use: for
+   * tests that count or lock what one server does, undisturbed by the rest of the suite.
+   */
+  public static synchronized String jdbcUrl(String database) {
+    settings();
+    try (var c = java.sql.DriverManager.getConnection(jdbcUrl(), "postgres", "");
+        var exists = c.prepareStatement("select 1 from pg_database where datname = ?")) {
+      exists.setString(1, database);
+      if (!exists.executeQuery().next()) {
+        try (var create = c.createStatement()) {
+          create.execute("create database \"" + database.replace("\"", "") + "\"");
+        }
+      }
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException("could not create database " + database, e);
+    }
+    return postgres.getJdbcUrl("postgres", database);
+  }
 }

@@ -14,9 +14,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The connection pool and Jdbi handle on Roster's PostgreSQL, with migrations applied. Every
+ * One named connection pool (HikariCP) and its Jdbi handle on Roster's PostgreSQL. Every
  * connection has driver timeouts set, so a database that stops answering fails calls instead of
- * hanging them.
+ * hanging them, and carries the pool's name as its {@code application_name}, so
+ * {@code pg_stat_activity} shows which pool a backend belongs to. {@link DatabasePools} opens the
+ * pools a server needs; {@link #open} is the single pool of tools and tests.
  */
 public final class Database implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Database.class);
@@ -42,7 +44,11 @@ public final class Database implements AutoCloseable {
     });
   }
 
-  /** Settings for the pool; durations are rounded up to whole seconds where the driver wants them. */
+  /**
+   * Settings for the pool; durations are rounded up to whole seconds where the driver wants them.
+   * {@code poolSize} is the size of the pool {@link #open} opens; {@link DatabasePools} sizes each
+   * of its pools itself.
+   */
   public record Settings(
       String url,
       String user,
@@ -53,16 +59,33 @@ public final class Database implements AutoCloseable {
       Duration acquireTimeout) {}
 
   /**
-   * Opens the pool and migrates the schema to the latest version. Fails at once if the database
-   * cannot be reached (an orchestrator restarts the process; no retry loop here).
+   * Migrates the schema to the latest version, then opens one pool named {@code roster-db} of
+   * {@code settings.poolSize()} connections. Fails at once if the database cannot be reached (an
+   * orchestrator restarts the process; no retry loop here).
    */
   public static Database open(Settings settings) {
+    migrate(settings);
+    return pool("roster-db", settings.poolSize(), settings);
+  }
+
+  /**
+   * Opens a fixed-size pool of {@code size} connections named {@code name} (Hikari's pool name and
+   * the connections' {@code application_name}), without migrating.
+   *
+   * @throws RuntimeException whatever opening the first connection throws
+   */
+  static Database pool(String name, int size, Settings settings) {
+    HikariDataSource dataSource = new HikariDataSource(config(name, size, settings));
+    return new Database(dataSource);
+  }
+
+  private static HikariConfig config(String name, int size, Settings settings) {
     HikariConfig config = new HikariConfig();
-    config.setPoolName("roster-db");
+    config.setPoolName(name);
     config.setJdbcUrl(settings.url());
     config.setUsername(settings.user());
     config.setPassword(settings.password());
-    config.setMaximumPoolSize(settings.poolSize());
+    config.setMaximumPoolSize(size);
     config.setConnectionTimeout(Math.max(250, settings.acquireTimeout().toMillis()));
     config.setValidationTimeout(Math.max(250, Math.min(settings.acquireTimeout().toMillis(), 5000)));
     // Recycle connections well before any proxy or server-side idle cut-off.
@@ -72,42 +95,45 @@ public final class Database implements AutoCloseable {
     config.addDataSourceProperty("loginTimeout", seconds(settings.connectTimeout()));
     config.addDataSourceProperty("socketTimeout", seconds(settings.socketTimeout()));
     config.addDataSourceProperty("tcpKeepAlive", "true");
-    config.addDataSourceProperty("ApplicationName", "roster");
-    HikariDataSource dataSource = new HikariDataSource(config);
-    try {
-      migrate(dataSource);
-    } catch (RuntimeException e) {
-      dataSource.close();
-      throw e;
-    }
-    return new Database(dataSource);
+    config.addDataSourceProperty("ApplicationName", name);
+    return config;
   }
 
   private static String seconds(Duration d) {
     return Long.toString(Math.max(1, (d.toMillis() + 999) / 1000));
   }
 
-  private static void migrate(HikariDataSource dataSource) {
-    Flyway flyway = Flyway.configure()
-        .dataSource(dataSource)
-        .locations("classpath:db/migration")
-        .load();
-    var result = flyway.migrate();
-    var current = flyway.info().current();
-    log.info("database schema at version {} ({} migrations applied now)",
-        current == null ? "none" : current.getVersion(), result.migrationsExecuted);
+  /**
+   * Applies pending migrations through a pool of its own ({@code roster-migrate}, closed again
+   * before this returns), so the pools that serve never hold Flyway's connections.
+   */
+  static void migrate(Settings settings) {
+    // Flyway may use a second connection beside the one it migrates on.
+    try (HikariDataSource dataSource = new HikariDataSource(config("roster-migrate", 2, settings))) {
+      Flyway flyway = Flyway.configure()
+          .dataSource(dataSource)
+          .locations("classpath:db/migration")
+          .load();
+      var result = flyway.migrate();
+      var current = flyway.info().current();
+      log.info("database schema at version {} ({} migrations applied now)",
+          current == null ? "none" : current.getVersion(), result.migrationsExecuted);
+    }
   }
 
   public Jdbi jdbi() {
     return jdbi;
   }
 
-  /** True when the database answers a trivial query within {@code timeout}. */
+  /**
+   * True when a connection can be taken from this pool within the acquire timeout and answers a
+   * trivial check within {@code timeout}.
+   */
   public boolean ping(Duration timeout) {
     try (var connection = dataSource.getConnection()) {
       return connection.isValid((int) Math.max(1, timeout.toSeconds()));
     } catch (Exception e) {
-      log.warn("database ping failed: {}", e.toString());
+      log.warn("database ping failed ({}): {}", dataSource.getPoolName(), e.toString());
       return false;
     }
   }

@@ -1,0 +1,128 @@
+package dev.roster.platform.db;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The separate connection pools of one Roster process, so that no kind of work can take the
+ * connections another kind needs: API calls cannot starve authentication, job heartbeats or the
+ * health probe, and long job handlers cannot starve the queue's own bookkeeping. Opening migrates
+ * the schema once (on a connection of its own), then opens the requested pools; which pools a
+ * process needs follows from its role and is decided by its composition root.
+ */
+public final class DatabasePools implements AutoCloseable {
+  /** A pool and its name, which is also the {@code application_name} of its connections. */
+  public enum Pool {
+    /** The contexts' work for API calls (and key management). */
+    API("roster-api"),
+    /** Looking up the API key that authenticates a call: short primary-key reads only. */
+    AUTH("roster-auth"),
+    /** The SQL of job handlers (welcome emails, exports) and the outcome of each job. */
+    JOBS("roster-jobs"),
+    /** The job queue's bookkeeping: claims, heartbeats, rescue, pruning, counts. */
+    JOBS_CONTROL("roster-jobs-control"),
+    /** The health probe: one connection. */
+    HEALTH("roster-health");
+
+    private final String poolName;
+
+    Pool(String poolName) {
+      this.poolName = poolName;
+    }
+
+    /** The HikariCP pool name and the connections' {@code application_name}. */
+    public String poolName() {
+      return poolName;
+    }
+  }
+
+  private final Map<Pool, Database> pools;
+
+  private DatabasePools(Map<Pool, Database> pools) {
+    this.pools = pools;
+  }
+
+  /**
+   * Migrates the schema to the latest version, then opens a fixed-size pool for each entry of
+   * {@code sizes} (pool to its number of connections). Fails at once, closing what it opened, if
+   * the database cannot be reached.
+   *
+   * @throws IllegalArgumentException if a size is under 1
+   * @throws RuntimeException whatever connecting or migrating throws
+   */
+  public static DatabasePools open(Database.Settings settings, Map<Pool, Integer> sizes) {
+    sizes.forEach((pool, size) -> {
+      if (size < 1) {
+        throw new IllegalArgumentException("pool " + pool.poolName() + " needs at least 1 connection");
+      }
+    });
+    Database.migrate(settings);
+    Map<Pool, Database> opened = new EnumMap<>(Pool.class);
+    try {
+      sizes.forEach((pool, size) -> opened.put(pool, Database.pool(pool.poolName(), size, settings)));
+    } catch (RuntimeException e) {
+      opened.values().forEach(Database::close);
+      throw e;
+    }
+    return new DatabasePools(opened);
+  }
+
+  /** The pools that are open. */
+  public Set<Pool> pools() {
+    return pools.keySet();
+  }
+
+  /** Whether {@code pool} was opened. */
+  public boolean has(Pool pool) {
+    return pools.containsKey(pool);
+  }
+
+  /**
+   * The Jdbi handle on {@code pool}.
+   *
+   * @throws IllegalStateException if that pool was not opened (this process's role has no use for
+   *     it)
+   */
+  public Jdbi jdbi(Pool pool) {
+    Database database = pools.get(pool);
+    if (database == null) {
+      throw new IllegalStateException("the " + pool.poolName() + " pool is not open in this process");
+    }
+    return database.jdbi();
+  }
+
+  /**
+   * True when a connection of {@code pool} answers a trivial check within {@code timeout}.
+   *
+   * @throws IllegalStateException if that pool was not opened
+   */
+  public boolean ping(Pool pool, Duration timeout) {
+    Database database = pools.get(pool);
+    if (database == null) {
+      throw new IllegalStateException("the " + pool.poolName() + " pool is not open in this process");
+    }
+    return database.ping(timeout);
+  }
+
+  @Override
+  public void close() {
+    List<RuntimeException> failures = new ArrayList<>();
+    for (Database database : pools.values()) {
+      try {
+        database.close();
+      } catch (RuntimeException e) {
+        failures.add(e);
+      }
+    }
+    if (!failures.isEmpty()) {
+      RuntimeException first = failures.get(0);
+      failures.subList(1, failures.size()).forEach(first::addSuppressed);
+      throw first;
+    }
+  }
+}
