@@ -15,7 +15,9 @@ import dev.roster.platform.paging.PageTokens;
 import dev.roster.platform.paging.SigningKeys;
 import dev.roster.rpc.AccountsHandler;
 import dev.roster.rpc.ApiKeysHandler;
+import dev.roster.server.AuthBrake;
 import dev.roster.server.AuthInterceptor;
+import dev.roster.server.ClientAddress;
 import dev.roster.server.DeadlineInterceptor;
 import dev.roster.server.RateLimiter;
 import dev.roster.server.CompressionInterceptor;
@@ -179,6 +181,12 @@ public final class RosterServer implements AutoCloseable {
     }
   }
 
+  private static AuthBrake authBrake(Access access, RosterConfig config, Clock clock) {
+    RosterConfig.AuthBrake brake = config.security().authBrake();
+    return new AuthBrake(access, new AuthBrake.Limits(brake.failureBurst(),
+        brake.failuresPerSecond(), brake.unknownKeyBurst(), brake.unknownKeysPerSecond()), clock);
+  }
+
   private static RosterServer start(RosterConfig config, Clock clock, LongSupplier nanoTime,
       ServerBuilder<?> transport) {
     Storage storage = Storage.open(config);
@@ -195,7 +203,7 @@ public final class RosterServer implements AutoCloseable {
       JobQueue jobs = new JobQueue(database.jdbi());
       Accounts accounts = new Accounts(database.jdbi(), clock, jobs);
       Access access = new Access(database.jdbi(), accounts, clock,
-          config.security().authCacheTtl(), nanoTime);
+          config.security().authCacheTtl(), nanoTime, config.security().maxKeysPerOrganization());
       config.security().bootstrapAdminKey().ifPresent(access::ensureBootstrapAdminKey);
       SigningKeys keys = config.pageTokenKeys().isEmpty()
           ? SigningKeys.fromDatabase(database.jdbi(), clock)
@@ -207,7 +215,9 @@ public final class RosterServer implements AutoCloseable {
       RateLimit defaultLimit = new RateLimit(
           config.security().rateLimitPerSecond(), config.security().rateLimitBurst());
       ServerInterceptor[] interceptors = {
-          new AuthInterceptor(access, new RateLimiter(defaultLimit, clock)),
+          new AuthInterceptor(authBrake(access, config, clock),
+              new ClientAddress(config.security().trustedProxies()),
+              new RateLimiter(defaultLimit, clock)),
           new DeadlineInterceptor(config.limits().defaultDeadline()),
           new ErrorInterceptor(),
           new CompressionInterceptor()};
