@@ -17,9 +17,11 @@ import dev.roster.platform.paging.PageTokens;
 import dev.roster.platform.paging.SigningKeys;
 import dev.roster.rpc.AccountsHandler;
 import dev.roster.rpc.ApiKeysHandler;
+import dev.roster.server.AuthBrake;
 import dev.roster.server.AuthInterceptor;
 import dev.roster.server.BulkheadInterceptor;
 import dev.roster.server.CallShedding;
+import dev.roster.server.ClientAddress;
 import dev.roster.server.DeadlineInterceptor;
 import dev.roster.server.RateLimiter;
 import dev.roster.server.CompressionInterceptor;
@@ -227,6 +229,12 @@ public final class RosterServer implements AutoCloseable {
     }
   }
 
+  private static AuthBrake authBrake(Access access, RosterConfig config, Clock clock) {
+    RosterConfig.AuthBrake brake = config.security().authBrake();
+    return new AuthBrake(access, new AuthBrake.Limits(brake.failureBurst(),
+        brake.failuresPerSecond(), brake.unknownKeyBurst(), brake.unknownKeysPerSecond()), clock);
+  }
+
   private static RosterServer start(RosterConfig config, Clock clock, LongSupplier nanoTime,
       ServerBuilder<?> transport) {
     Storage storage = Storage.open(config);
@@ -248,7 +256,8 @@ public final class RosterServer implements AutoCloseable {
       JobQueue jobs = new JobQueue(main);
       Accounts accounts = new Accounts(main, clock, jobs);
       Access access = new Access(main, pools.has(Pool.AUTH) ? pools.jdbi(Pool.AUTH) : main,
-          accounts, clock, config.security().authCacheTtl(), nanoTime);
+          accounts, clock, config.security().authCacheTtl(), nanoTime,
+          config.security().maxKeysPerOrganization());
       config.security().bootstrapAdminKey().ifPresent(access::ensureBootstrapAdminKey);
       SigningKeys keys = config.pageTokenKeys().isEmpty()
           ? SigningKeys.fromDatabase(main, clock)
@@ -266,7 +275,8 @@ public final class RosterServer implements AutoCloseable {
       ServerInterceptor[] interceptors = {
           new BulkheadInterceptor(admission.maxCallsInFlightPerKey(),
               admission.maxCallsInFlightPerOrganization(), rateLimiter),
-          new AuthInterceptor(access, rateLimiter),
+          new AuthInterceptor(authBrake(access, config, clock),
+              new ClientAddress(config.security().trustedProxies()), rateLimiter),
           new DeadlineInterceptor(config.limits().defaultDeadline(), admission.maxDeadline()),
           new ErrorInterceptor(),
           new CompressionInterceptor()};

@@ -35,6 +35,8 @@ public final class Access {
   private static final int MAX_SECRET = 512;
   private static final int DISPLAY_NAME_MAX = 200;
   private static final Duration MAX_LIFETIME = Duration.ofDays(3660);
+  /** Active keys an organization may hold unless configured otherwise. */
+  public static final int DEFAULT_MAX_KEYS_PER_ORGANIZATION = 50;
 
   private final Jdbi jdbi;
   private final Jdbi authJdbi;
@@ -42,6 +44,8 @@ public final class Access {
   private final Clock clock;
   private final Cache<String, Principal> verified;
   private final Cache<String, UnauthenticatedException> refused;
+  private final Cache<UUID, byte[]> knownHashes;
+  private final int maxKeysPerOrganization;
 
   public Access(Jdbi jdbi, Accounts accounts, Clock clock, Duration cacheTtl) {
     this(jdbi, accounts, clock, cacheTtl, System::nanoTime);
@@ -53,27 +57,56 @@ public final class Access {
    */
   public Access(Jdbi jdbi, Accounts accounts, Clock clock, Duration cacheTtl,
       LongSupplier nanoTime) {
-    this(jdbi, jdbi, accounts, clock, cacheTtl, nanoTime);
+    this(jdbi, jdbi, accounts, clock, cacheTtl, nanoTime, DEFAULT_MAX_KEYS_PER_ORGANIZATION);
   }
 
   /**
    * As {@link #Access(Jdbi, Accounts, Clock, Duration, LongSupplier)}, with the key lookups of
    * {@link #authenticate} on {@code authJdbi}: a small pool of their own, so a call can still be
    * authenticated (or refused) while API calls hold every connection of {@code jdbi}. Key
-   * management (create, get, list, revoke) stays on {@code jdbi}, the API's pool.
+   * management (create, get, list, revoke) stays on {@code jdbi}, the API's pool. Each
+   * organization may hold at most {@code maxKeysPerOrganization} active keys
+   * ({@code ROSTER_MAX_KEYS_PER_ORGANIZATION}).
    */
   public Access(Jdbi jdbi, Jdbi authJdbi, Accounts accounts, Clock clock, Duration cacheTtl,
-      LongSupplier nanoTime) {
+      LongSupplier nanoTime, int maxKeysPerOrganization) {
     this.jdbi = jdbi;
     this.authJdbi = authJdbi;
     this.accounts = accounts;
     this.clock = clock;
+    this.maxKeysPerOrganization = maxKeysPerOrganization;
     Ticker ticker = nanoTime::getAsLong;
+    // Outlives the verified cache on purpose: a key's secret never changes, so remembering its
+    // hash lets the brake tell a real key from a made-up one without the database (KeyClaim).
+    this.knownHashes = Caffeine.newBuilder().expireAfterAccess(Duration.ofDays(1))
+        .maximumSize(100_000).ticker(ticker).build();
     this.verified = Caffeine.newBuilder().expireAfterWrite(cacheTtl).maximumSize(100_000)
         .ticker(ticker).build();
     // Refusals get their own small cache, so a flood of made-up keys cannot evict real ones.
     this.refused = Caffeine.newBuilder().expireAfterWrite(cacheTtl).maximumSize(10_000)
         .ticker(ticker).build();
+  }
+
+  /**
+   * What {@code secret} claims, from memory alone: malformed, a key id that has verified on this
+   * replica before (and whether this is its secret), or an id only the database knows about.
+   */
+  public KeyClaim claim(String secret) {
+    if (secret.isEmpty() || secret.length() > MAX_SECRET) {
+      return KeyClaim.malformed();
+    }
+    UUID id;
+    try {
+      id = Secrets.idOf(secret);
+    } catch (ApiKeyMalformedException e) {
+      return KeyClaim.malformed();
+    }
+    byte[] known = knownHashes.getIfPresent(id);
+    if (known == null) {
+      return KeyClaim.of(KeyClaim.Kind.UNKNOWN_KEY, id);
+    }
+    return KeyClaim.of(MessageDigest.isEqual(known, Secrets.hash(secret))
+        ? KeyClaim.Kind.KNOWN_KEY : KeyClaim.Kind.WRONG_SECRET, id);
   }
 
   /**
@@ -115,10 +148,15 @@ public final class Access {
   private Principal verify(String secret) {
     UUID id = Secrets.idOf(secret);
     byte[] presented = Secrets.hash(secret);
+    byte[] known = knownHashes.getIfPresent(id);
+    if (known != null && !MessageDigest.isEqual(presented, known)) {
+      throw new ApiKeyInvalidException(); // a wrong secret for a real key: no read needed
+    }
     Optional<ApiKeyStore.Stored> stored = authJdbi.withHandle(h -> ApiKeyStore.find(h, id));
     if (stored.isEmpty() || !MessageDigest.isEqual(presented, stored.get().secretHash())) {
       throw new ApiKeyInvalidException();
     }
+    knownHashes.put(id, stored.get().secretHash());
     ApiKey key = stored.get().key();
     if (key.revokeTime().isPresent()) {
       throw new ApiKeyRevokedException();
@@ -137,6 +175,8 @@ public final class Access {
    *     bad rate limit
    * @throws dev.roster.accounts.OrganizationNotFoundException if the organization does not exist
    * @throws OrganizationDeletedException if it is deleted
+   * @throws ApiKeyLimitReachedException if the organization already has the most active keys
+   *     allowed
    */
   public CreatedApiKey createKey(NewApiKey request) {
     Violations v = new Violations();
@@ -166,9 +206,15 @@ public final class Access {
     String secret = Secrets.mint(id);
     Instant now = now();
     jdbi.useTransaction(h -> {
+      // Before anything else, so racing creates count one after the other and never both fit
+      // under the limit (see ApiKeyStore.lockKeyCreation for why not a row lock).
+      ApiKeyStore.lockKeyCreation(h, request.organizationId());
       // In the inserting transaction: a delete of the organization either commits before the
       // check (and is seen) or waits for the key to commit.
       accounts.requireLiveOrganization(h, request.organizationId());
+      if (ApiKeyStore.countActive(h, request.organizationId(), now) >= maxKeysPerOrganization) {
+        throw new ApiKeyLimitReachedException(maxKeysPerOrganization);
+      }
       ApiKeyStore.insert(h, id, Optional.of(request.organizationId()),
           name, request.scopes(), Secrets.hash(secret), now,
           request.expireTime().map(t -> t.truncatedTo(ChronoUnit.MICROS)), request.rateLimit());

@@ -30,6 +30,9 @@ final class ApiKeyStore {
   /** A stored key with the hash of its secret, which never leaves this context. */
   record Stored(ApiKey key, byte[] secretHash) {}
 
+  /** First half of the advisory lock key of {@link #lockKeyCreation} ("Rk"). */
+  private static final int KEY_CREATION_LOCK = 0x526b;
+
   private ApiKeyStore() {}
 
   static Optional<Stored> find(Handle h, UUID id) {
@@ -54,6 +57,29 @@ final class ApiKeyStore {
         .bind("perSecond", rateLimit.map(RateLimit::perSecond).orElse(null))
         .bind("burst", rateLimit.map(RateLimit::burst).orElse(null))
         .execute();
+  }
+
+  /**
+   * Serialises key creation in one organization until the transaction ends, so a count of its
+   * active keys stays true until the insert commits. An advisory lock rather than a row lock: the
+   * organization row belongs to the Accounts context, and two creates each holding it FOR SHARE
+   * and then asking for more would deadlock. The two-int key space is apart from the one-bigint
+   * locks used elsewhere; two organizations whose ids hash alike merely wait for each other.
+   */
+  static void lockKeyCreation(Handle h, UUID organizationId) {
+    h.execute("select pg_advisory_xact_lock(?, ?)", KEY_CREATION_LOCK, organizationId.hashCode());
+  }
+
+  /** Keys of the organization that are neither revoked nor expired at {@code now}. */
+  static int countActive(Handle h, UUID organizationId, Instant now) {
+    return h.createQuery("""
+            select count(*) from api_keys
+            where organization_id = :organizationId and revoke_time is null
+              and (expire_time is null or expire_time > :now)""")
+        .bind("organizationId", organizationId)
+        .bind("now", utc(now))
+        .mapTo(Integer.class)
+        .one();
   }
 
   /** Marks the key revoked (if it is not already) and returns it. */

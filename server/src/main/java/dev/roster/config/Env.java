@@ -1,6 +1,7 @@
 package dev.roster.config;
 
 import dev.roster.config.RosterConfig.InvalidConfigException;
+import dev.roster.platform.net.Cidr;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -116,6 +117,20 @@ final class Env {
       }
     }
     return secrets;
+  }
+
+  /** Comma-separated IP addresses or CIDR blocks ({@code 10.0.0.0/8,fd00::/8}); empty when unset. */
+  List<Cidr> cidrs(String name) {
+    Optional<String> value = string(name);
+    if (value.isEmpty()) {
+      return List.of();
+    }
+    try {
+      return Arrays.stream(value.get().split(",")).map(Cidr::parse).toList();
+    } catch (IllegalArgumentException e) {
+      throw new InvalidConfigException(name, value.get(),
+          "comma-separated IP addresses or CIDR blocks, e.g. 10.0.0.0/8,fd00::/8");
+    }
   }
 
   /** A path to a file this process can read (checked now, so a typo fails at start). */

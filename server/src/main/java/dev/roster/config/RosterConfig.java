@@ -1,5 +1,6 @@
 package dev.roster.config;
 
+import dev.roster.platform.net.Cidr;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -186,20 +187,41 @@ public record RosterConfig(
    *     bounds how long a revoked key keeps working on a replica
    * @param rateLimitPerSecond default sustained requests per second per API key
    * @param rateLimitBurst default burst size per API key
+   * @param authBrake sizes of the failed-authentication brake's budgets
+   * @param trustedProxies proxies whose {@code x-forwarded-for} names the client address
+   * @param maxKeysPerOrganization active (not revoked, not expired) API keys an organization may
+   *     hold
    */
   public record Security(
       Optional<String> bootstrapAdminKey,
       Duration authCacheTtl,
       int rateLimitPerSecond,
-      int rateLimitBurst) {
+      int rateLimitBurst,
+      AuthBrake authBrake,
+      List<Cidr> trustedProxies,
+      int maxKeysPerOrganization) {
 
     @Override
     public String toString() {
       return "Security[bootstrapAdminKey=" + (bootstrapAdminKey.isPresent() ? "(set)" : "(none)")
           + ", authCacheTtl=" + authCacheTtl + ", rateLimitPerSecond=" + rateLimitPerSecond
-          + ", rateLimitBurst=" + rateLimitBurst + "]";
+          + ", rateLimitBurst=" + rateLimitBurst + ", authBrake=" + authBrake
+          + ", trustedProxies=" + trustedProxies
+          + ", maxKeysPerOrganization=" + maxKeysPerOrganization + "]";
     }
   }
+
+  /**
+   * The failed-authentication brake (docs/SECURITY.md, "Multi-tenant fairness").
+   *
+   * @param failureBurst failures per (client address group, key id), and malformed keys per
+   *     address group, allowed at once
+   * @param failuresPerSecond their refill per second
+   * @param unknownKeyBurst lookups of key ids never seen to verify, per address group, at once
+   * @param unknownKeysPerSecond their refill per second
+   */
+  public record AuthBrake(int failureBurst, int failuresPerSecond, int unknownKeyBurst,
+      int unknownKeysPerSecond) {}
 
   /** Reads the configuration from the process environment. */
   public static RosterConfig fromEnvironment() {
@@ -253,7 +275,14 @@ public record RosterConfig(
             r.secret("ROSTER_BOOTSTRAP_ADMIN_KEY"),
             r.positive("ROSTER_AUTH_CACHE_TTL", Duration.ofSeconds(5)),
             r.positiveInt("ROSTER_RATE_LIMIT_PER_SECOND", 50),
-            r.positiveInt("ROSTER_RATE_LIMIT_BURST", 100)),
+            r.positiveInt("ROSTER_RATE_LIMIT_BURST", 100),
+            new AuthBrake(
+                r.positiveInt("ROSTER_AUTH_FAILURE_BURST", 20),
+                r.positiveInt("ROSTER_AUTH_FAILURES_PER_SECOND", 5),
+                r.positiveInt("ROSTER_AUTH_UNKNOWN_KEY_BURST", 50),
+                r.positiveInt("ROSTER_AUTH_UNKNOWN_KEYS_PER_SECOND", 10)),
+            r.cidrs("ROSTER_TRUSTED_PROXIES"),
+            r.positiveInt("ROSTER_MAX_KEYS_PER_ORGANIZATION", 50)),
         new Jobs(
             r.oneOf("ROSTER_ROLE", Role.class, Role.ALL, "all, api or worker"),
             queues,

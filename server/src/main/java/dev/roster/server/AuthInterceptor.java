@@ -1,22 +1,17 @@
 package dev.roster.server;
 
-import dev.roster.access.Access;
-import dev.roster.access.ApiKeyInvalidException;
 import dev.roster.access.ApiKeyMalformedException;
 import dev.roster.access.ApiKeyMissingException;
 import dev.roster.access.Principal;
 import dev.roster.platform.db.CallScope;
 import io.grpc.Context;
 import io.grpc.Deadline;
-import io.grpc.Grpc;
 import io.grpc.Contexts;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,37 +27,31 @@ public final class AuthInterceptor implements ServerInterceptor {
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static final String BEARER = "Bearer ";
 
-  private final Access access;
   private final RateLimiter rateLimiter;
-  private final RateLimiter.Failures failures;
+  private final AuthBrake brake;
+  private final ClientAddress clientAddress;
 
-  public AuthInterceptor(Access access, RateLimiter rateLimiter) {
-    this.access = access;
+  /**
+   * Authenticates through {@code brake}, which charges failures to the client's address group as
+   * {@code clientAddress} tells it, then applies {@code rateLimiter}.
+   */
+  public AuthInterceptor(AuthBrake brake, ClientAddress clientAddress, RateLimiter rateLimiter) {
+    this.brake = brake;
+    this.clientAddress = clientAddress;
     this.rateLimiter = rateLimiter;
-    this.failures = rateLimiter.failures();
-  }
-
-  private static String peer(ServerCall<?, ?> call) {
-    SocketAddress address = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-    return address instanceof InetSocketAddress inet && inet.getAddress() != null
-        ? inet.getAddress().getHostAddress() : String.valueOf(address);
   }
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     Principal principal;
-    String peer = peer(call);
-    failures.check(peer);
+    String client = clientAddress.groupOf(call, headers);
     // The key lookup is database work too: bound it by the call's deadline (set by the outer
     // DeadlineInterceptor, which has already attached it to the current context).
     Deadline deadline = Context.current().getDeadline();
     try (CallScope scope = CallScope.open(deadline == null
         ? TimeUnit.SECONDS.toNanos(10) : deadline.timeRemaining(TimeUnit.NANOSECONDS))) {
-      principal = access.authenticate(bearer(headers));
-    } catch (ApiKeyInvalidException e) {
-      failures.record(peer); // a guess (or a flood of made-up keys), each one a database read
-      throw e;
+      principal = brake.authenticate(client, () -> bearer(headers));
     }
     rateLimiter.acquire(principal);
     Callers.Call caller = new Callers.Call(principal);

@@ -52,11 +52,6 @@ public final class RateLimiter {
     this.time = millisOf(clock);
   }
 
-  /** The time source of the failed-authentication buckets of the same server. */
-  Failures failures() {
-    return new Failures(time);
-  }
-
   private static TimeMeter millisOf(Clock clock) {
     return new TimeMeter() {
       @Override
@@ -121,42 +116,5 @@ public final class RateLimiter {
 
   private static Duration waitOf(ConsumptionProbe probe) {
     return Duration.ofNanos(Math.max(1_000_000, probe.getNanosToWaitForRefill()));
-  }
-
-  /**
-   * Failed authentications per client address: after a burst of 20 failures, at most 5 more per
-   * second, so guessing keys (or flooding made-up ones, each a database read) is slow. Checked
-   * before the key is looked up.
-   */
-  static final class Failures {
-    private static final int BURST = 20;
-    private static final int PER_SECOND = 5;
-    private final TimeMeter time;
-    private final Cache<String, Bucket> buckets =
-        Caffeine.newBuilder().expireAfterAccess(Duration.ofMinutes(10)).maximumSize(100_000).build();
-
-    private Failures(TimeMeter time) {
-      this.time = time;
-    }
-
-    /**
-     * Refuses an address that has used up its failures, before its key costs a database read.
-     *
-     * @throws AuthFailuresExceededException when {@code peer} has no failures left to spend
-     */
-    void check(String peer) {
-      Bucket bucket = buckets.getIfPresent(peer);
-      if (bucket != null && bucket.getAvailableTokens() < 1) {
-        throw new AuthFailuresExceededException(peer);
-      }
-    }
-
-    void record(String peer) {
-      buckets.get(peer, p -> Bucket.builder()
-          .withCustomTimePrecision(time)
-          .addLimit(Bandwidth.builder().capacity(BURST)
-              .refillGreedy(PER_SECOND, Duration.ofSeconds(1)).build())
-          .build()).tryConsume(1);
-    }
   }
 }

@@ -25,6 +25,21 @@ class RosterConfigTest {
     assertThat(c.databaseJobsPoolSize()).isEqualTo(10);
     assertThat(c.databaseSocketTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(c.shutdownGrace()).isEqualTo(Duration.ofSeconds(20));
+    assertThat(c.security().authBrake()).isEqualTo(new RosterConfig.AuthBrake(20, 5, 50, 10));
+    assertThat(c.security().trustedProxies()).isEmpty();
+    assertThat(c.security().maxKeysPerOrganization()).isEqualTo(50);
+  }
+
+  @Test
+  void from_securityFairness_readsBrakeProxiesAndKeyLimit() {
+    RosterConfig c = RosterConfig.from(Map.of("ROSTER_TRUSTED_PROXIES", " 10.0.0.0/8, fd00::/8 ,192.0.2.1",
+        "ROSTER_AUTH_FAILURE_BURST", "3", "ROSTER_AUTH_FAILURES_PER_SECOND", "2",
+        "ROSTER_AUTH_UNKNOWN_KEY_BURST", "9", "ROSTER_AUTH_UNKNOWN_KEYS_PER_SECOND", "4",
+        "ROSTER_MAX_KEYS_PER_ORGANIZATION", "7"));
+    assertThat(c.security().trustedProxies()).extracting(Object::toString)
+        .containsExactly("10.0.0.0/8", "fd00::/8", "192.0.2.1/32");
+    assertThat(c.security().authBrake()).isEqualTo(new RosterConfig.AuthBrake(3, 2, 9, 4));
+    assertThat(c.security().maxKeysPerOrganization()).isEqualTo(7);
   }
 
   @Test
@@ -90,7 +105,10 @@ class RosterConfigTest {
       "ROSTER_BOOTSTRAP_ADMIN_KEY|too short|ROSTER_BOOTSTRAP_ADMIN_KEY=(hidden) is not valid: expected 32 to 256 printable ASCII characters without spaces",
       "ROSTER_PAGE_TOKEN_KEYS|c2hvcnQ=|ROSTER_PAGE_TOKEN_KEYS=(hidden) is not valid: expected base64 secrets of at least 32 bytes",
       "ROSTER_PAGE_TOKEN_KEYS|not base64!|ROSTER_PAGE_TOKEN_KEYS=(hidden) is not valid: expected comma-separated base64 secrets",
-      "ROSTER_TLS_CERT_FILE|/no/such/cert.pem|ROSTER_TLS_CERT_FILE=/no/such/cert.pem is not valid: expected a readable file"})
+      "ROSTER_TLS_CERT_FILE|/no/such/cert.pem|ROSTER_TLS_CERT_FILE=/no/such/cert.pem is not valid: expected a readable file",
+      "ROSTER_TRUSTED_PROXIES|10.0.0.0/33|ROSTER_TRUSTED_PROXIES=10.0.0.0/33 is not valid: expected comma-separated IP addresses or CIDR blocks, e.g. 10.0.0.0/8,fd00::/8",
+      "ROSTER_TRUSTED_PROXIES|proxy.internal|ROSTER_TRUSTED_PROXIES=proxy.internal is not valid: expected comma-separated IP addresses or CIDR blocks, e.g. 10.0.0.0/8,fd00::/8",
+      "ROSTER_MAX_KEYS_PER_ORGANIZATION|0|ROSTER_MAX_KEYS_PER_ORGANIZATION=0 is not valid: expected a whole number greater than 0"})
   void from_badValue_explainsWhatIsExpected(String variable, String value, String message) {
     // Operators see these words (docs/OPERATIONS.md), so they are pinned exactly.
     assertThatThrownBy(() -> RosterConfig.from(Map.of(variable, value)))

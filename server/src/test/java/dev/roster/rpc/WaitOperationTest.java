@@ -21,7 +21,9 @@ import dev.roster.proto.accounts.v1.CreateOrganizationRequest;
 import dev.roster.proto.accounts.v1.ExportUsersRequest;
 import dev.roster.proto.accounts.v1.ExportUsersResponse;
 import dev.roster.proto.accounts.v1.Organization;
+import dev.roster.server.AuthBrake;
 import dev.roster.server.AuthInterceptor;
+import dev.roster.server.ClientAddress;
 import dev.roster.server.DeadlineInterceptor;
 import dev.roster.server.ErrorInterceptor;
 import dev.roster.server.RateLimiter;
@@ -124,7 +126,9 @@ class WaitOperationTest {
     server = InProcessServerBuilder.forName(name).executor(callThreads)
         .addService(ServerInterceptors.intercept(
             new OperationsHandler(accounts, pageTokens, waits, nanoTime),
-            new AuthInterceptor(access, new RateLimiter(new RateLimit(1_000_000, 1_000_000), clock)),
+            new AuthInterceptor(new AuthBrake(access, new AuthBrake.Limits(20, 5, 50, 10), clock),
+                new ClientAddress(List.of()),
+                new RateLimiter(new RateLimit(1_000_000, 1_000_000), clock)),
             new DeadlineInterceptor(Duration.ofMinutes(5)),
             new ErrorInterceptor()))
         .build().start();

@@ -102,9 +102,11 @@ class ErrorTranslatorTest {
         Code.RESOURCE_EXHAUSTED, "RATE_LIMIT_EXCEEDED", "rate limit of 5 requests per second"
             + " (burst 10) exceeded for this API key; retry after 1500 ms",
         Map.of("limitPerSecond", "5", "burst", "10"));
-    assertWire(new AuthFailuresExceededException("10.0.0.7"), Code.RESOURCE_EXHAUSTED,
-        "AUTH_FAILURES_EXCEEDED", "too many failed authentications from this address; retry later",
-        Map.of("peer", "10.0.0.7"));
+    assertWire(new AuthFailuresExceededException("10.0.0.7", AuthBrake.Budget.UNKNOWN_KEYS,
+            Duration.ofMillis(200)), Code.RESOURCE_EXHAUSTED, "AUTH_FAILURES_EXCEEDED",
+        "too many failed authentications from this address (lookups of unknown key ids); retry"
+            + " after 200 ms",
+        Map.of("peer", "10.0.0.7", "budget", "unknownKeys"));
   }
 
   private static void assertWire(RosterException rule, Code code, String reason, String message,
