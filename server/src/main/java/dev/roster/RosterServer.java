@@ -3,6 +3,7 @@ package dev.roster;
 import dev.roster.access.Access;
 import dev.roster.access.RateLimit;
 import dev.roster.accounts.Accounts;
+import dev.roster.accounts.ExportSettings;
 import dev.roster.config.RosterConfig;
 import dev.roster.jobs.JobQueue;
 import dev.roster.jobs.Workers;
@@ -193,7 +194,8 @@ public final class RosterServer implements AutoCloseable {
           () -> db.ping(config.databaseConnectTimeout()), config.healthCheckInterval(),
           config.jobs().role().servesApi());
       JobQueue jobs = new JobQueue(database.jdbi());
-      Accounts accounts = new Accounts(database.jdbi(), clock, jobs);
+      Accounts accounts = new Accounts(database.jdbi(), clock, jobs, new ExportSettings(
+          config.exports().maxActivePerOrganization(), config.exports().retention()));
       Access access = new Access(database.jdbi(), accounts, clock,
           config.security().authCacheTtl(), nanoTime);
       config.security().bootstrapAdminKey().ifPresent(access::ensureBootstrapAdminKey);
@@ -258,6 +260,10 @@ public final class RosterServer implements AutoCloseable {
     };
   }
 
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
+  }
+
   private static Workers startWorkers(RosterConfig config, Database database, Accounts accounts) {
     RosterConfig.Mail mail = config.mail();
     Mailer mailer = mail.smtpHost().isPresent()
@@ -270,6 +276,11 @@ public final class RosterServer implements AutoCloseable {
         .shutdownGrace(config.shutdownGrace());
     config.jobs().queues().forEach(workers::queue);
     accounts.jobHandlers(mailer, config.dataDir().resolve("exports")).forEach(workers::handler);
+    // A cron period must be shorter than the prune age (a pruned job frees its unique key).
+    Duration halfPrune = config.jobs().pruneAfter().dividedBy(2);
+    accounts.recurringJobs().forEach(e -> workers.cron(e.name(),
+        e.period().compareTo(halfPrune) < 0 ? e.period() : max(halfPrune, Duration.ofSeconds(1)),
+        e.request()));
     return workers.start();
   }
 

@@ -32,6 +32,7 @@ import java.util.Optional;
  * @param security authentication and rate-limit settings
  * @param jobs what this process runs and how its workers behave
  * @param mail where emails go
+ * @param exports limits on users exports
  */
 public record RosterConfig(
     int grpcPort,
@@ -52,7 +53,8 @@ public record RosterConfig(
     Optional<Tls> tls,
     Security security,
     Jobs jobs,
-    Mail mail) {
+    Mail mail,
+    Exports exports) {
 
   /** What one process of the jar does ({@code ROSTER_ROLE}). */
   public enum Role {
@@ -230,8 +232,19 @@ public record RosterConfig(
             r.bool("ROSTER_SMTP_STARTTLS", true),
             r.string("ROSTER_SMTP_USERNAME"),
             r.string("ROSTER_SMTP_PASSWORD").orElse(""),
-            r.string("ROSTER_MAIL_FROM").orElse("roster@localhost")));
+            r.string("ROSTER_MAIL_FROM").orElse("roster@localhost")),
+        new Exports(
+            r.positiveInt("ROSTER_MAX_ACTIVE_EXPORTS_PER_ORGANIZATION", 2),
+            r.positive("ROSTER_EXPORT_RETENTION", Duration.ofDays(7))));
   }
+
+  /**
+   * Users exports.
+   *
+   * @param maxActivePerOrganization exports one organization may have pending or running at once
+   * @param retention how long a finished export (operation and file) is kept before deletion
+   */
+  public record Exports(int maxActivePerOrganization, Duration retention) {}
 
   /** TLS files: certificate and key together, client CA only with them; files must exist. */
   private static Optional<Tls> tls(Env r) {
