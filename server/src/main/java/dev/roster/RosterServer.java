@@ -3,6 +3,7 @@ package dev.roster;
 import dev.roster.access.Access;
 import dev.roster.access.RateLimit;
 import dev.roster.accounts.Accounts;
+import dev.roster.accounts.ExportSettings;
 import dev.roster.config.RosterConfig;
 import dev.roster.jobs.JobQueue;
 import dev.roster.jobs.Workers;
@@ -254,7 +255,8 @@ public final class RosterServer implements AutoCloseable {
       // serves only the start-up work below.
       Jdbi main = pools.jdbi(pools.has(Pool.API) ? Pool.API : Pool.JOBS);
       JobQueue jobs = new JobQueue(main);
-      Accounts accounts = new Accounts(main, clock, jobs);
+      Accounts accounts = new Accounts(main, clock, jobs, new ExportSettings(
+          config.exports().maxActivePerOrganization(), config.exports().retention()));
       Access access = new Access(main, pools.has(Pool.AUTH) ? pools.jdbi(Pool.AUTH) : main,
           accounts, clock, config.security().authCacheTtl(), nanoTime,
           config.security().maxKeysPerOrganization());
@@ -340,6 +342,10 @@ public final class RosterServer implements AutoCloseable {
     };
   }
 
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
+  }
+
   private static Workers startWorkers(RosterConfig config, DatabasePools pools, Accounts accounts) {
     RosterConfig.Mail mail = config.mail();
     Mailer mailer = mail.smtpHost().isPresent()
@@ -360,6 +366,11 @@ public final class RosterServer implements AutoCloseable {
     config.jobs().queues().forEach(workers::queue);
     accounts.jobHandlers(pools.jdbi(Pool.JOBS), mailer, config.dataDir().resolve("exports"))
         .forEach(workers::handler);
+    // A cron period must be shorter than the prune age (a pruned job frees its unique key).
+    Duration halfPrune = config.jobs().pruneAfter().dividedBy(2);
+    accounts.recurringJobs().forEach(e -> workers.cron(e.name(),
+        e.period().compareTo(halfPrune) < 0 ? e.period() : max(halfPrune, Duration.ofSeconds(1)),
+        e.request()));
     return workers.start();
   }
 

@@ -1,13 +1,18 @@
 package dev.roster.accounts;
 
+import dev.roster.jobs.CronEntry;
 import dev.roster.jobs.JobHandler;
 import dev.roster.jobs.JobQueue;
+import dev.roster.jobs.JobRequest;
 import dev.roster.mail.Mailer;
 import dev.roster.platform.errors.InvalidArgumentException;
 import dev.roster.platform.query.ListQuery;
 import dev.roster.platform.query.Page;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,15 +37,25 @@ public final class Accounts {
   private final Organizations organizations;
   private final Users users;
   private final Exports exports;
+  private final ExportSettings exportSettings;
 
-  /** An Accounts context that enqueues its background work (welcome emails, exports) in {@code jobs}. */
-  public Accounts(Jdbi jdbi, Clock clock, JobQueue jobs) {
+  /**
+   * An Accounts context that enqueues its background work (welcome emails, exports) in
+   * {@code jobs}, with exports limited by {@code exportSettings}.
+   */
+  public Accounts(Jdbi jdbi, Clock clock, JobQueue jobs, ExportSettings exportSettings) {
     this.jdbi = jdbi;
     this.clock = clock;
     this.jobs = jobs;
     this.organizations = new Organizations(jdbi, clock);
     this.users = new Users(jdbi, clock, jobs);
-    this.exports = new Exports(jdbi, clock, jobs);
+    this.exports = new Exports(jdbi, clock, jobs, exportSettings);
+    this.exportSettings = exportSettings;
+  }
+
+  /** An Accounts context with the default {@link ExportSettings}. */
+  public Accounts(Jdbi jdbi, Clock clock, JobQueue jobs) {
+    this(jdbi, clock, jobs, ExportSettings.DEFAULT);
   }
 
   public Accounts(Jdbi jdbi, Clock clock) {
@@ -49,8 +64,9 @@ public final class Accounts {
 
   /**
    * The handlers of the jobs this context enqueues, by kind, for the worker processes: welcome
-   * emails through {@code mailer} (queue {@code mail}) and users exports written under
-   * {@code exportDirectory} (queue {@code exports}).
+   * emails through {@code mailer} (queue {@code mail}), users exports written under
+   * {@code exportDirectory} (queue {@code exports}) and the expiry of old exports (the recurring
+   * job of {@link #recurringJobs()}).
    */
   public Map<String, JobHandler> jobHandlers(Mailer mailer, Path exportDirectory) {
     return jobHandlers(jdbi, mailer, exportDirectory);
@@ -62,9 +78,21 @@ public final class Accounts {
    * connections.
    */
   public Map<String, JobHandler> jobHandlers(Jdbi jobsJdbi, Mailer mailer, Path exportDirectory) {
+    Exports jobsExports = new Exports(jobsJdbi, clock, jobs, exportSettings);
     return Map.of(
         WelcomeEmails.KIND, WelcomeEmails.handler(jobsJdbi, mailer),
-        Exports.KIND, new Exports(jobsJdbi, clock, jobs).handler(exportDirectory));
+        Exports.KIND, jobsExports.handler(exportDirectory),
+        Exports.EXPIRE_KIND, jobsExports.expireHandler());
+  }
+
+  /**
+   * The jobs this context needs run periodically, for {@code Workers.Builder.cron}: every hour,
+   * on the {@code exports} queue (run by the processes that write the export files), expired
+   * exports are deleted.
+   */
+  public List<CronEntry> recurringJobs() {
+    return List.of(new CronEntry("expire-exports", Duration.ofHours(1),
+        JobRequest.of(Exports.EXPIRE_KIND, "{}").withQueue(Exports.QUEUE).withMaxAttempts(3)));
   }
 
   /**
@@ -73,6 +101,8 @@ public final class Accounts {
    * @throws InvalidArgumentException naming {@code filter} if it is bad
    * @throws OrganizationNotFoundException if the organization does not exist
    * @throws OrganizationDeletedException if it is deleted
+   * @throws ExportLimitReachedException if the organization already has the most exports pending
+   *     or running it may have
    */
   public ExportOperation exportUsers(UUID organizationId, String filter) {
     return exports.start(organizationId, filter);
@@ -81,7 +111,7 @@ public final class Accounts {
   /**
    * An operation of the organization.
    *
-   * @throws OperationNotFoundException if it has none with that id
+   * @throws OperationNotFoundException if it has none with that id (or it has expired)
    */
   public ExportOperation getOperation(UUID organizationId, UUID operationId) {
     return exports.get(organizationId, operationId);
@@ -94,6 +124,26 @@ public final class Accounts {
    */
   public Page<ExportOperation> listOperations(UUID organizationId, ListQuery query) {
     return exports.list(organizationId, query);
+  }
+
+  /**
+   * Opens a finished export's file, the users as gzip-compressed NDJSON, for reading; the caller
+   * closes the stream. Reading it may block (a file), so keep it off event-loop threads.
+   *
+   * @throws OperationNotFoundException if the organization has no such operation (or it expired)
+   * @throws ExportNotReadyException if the export has not finished, or finished without a file
+   * @throws ExportFileMissingException if its file is not on this process's storage
+   */
+  public InputStream readExport(UUID organizationId, UUID operationId) {
+    return exports.read(organizationId, operationId);
+  }
+
+  /**
+   * Deletes the exports (operations and files) that expired by {@code now}; returns how many. The
+   * recurring job of {@link #recurringJobs()} calls it with the context's clock.
+   */
+  public int expireExports(Instant now) {
+    return exports.expire(now);
   }
 
   /**

@@ -14,10 +14,13 @@ import java.util.UUID;
  * @param done whether it has finished (with a result or an error)
  * @param cancelRequested whether a caller asked to cancel it
  * @param exportedCount users written so far
- * @param result where the file is, once done without error
+ * @param result what was written, once done without error (read the file with
+ *     {@link Accounts#readExport})
  * @param error why it failed or stopped, once done with an error
  * @param createTime when it was requested
  * @param updateTime when its progress last changed
+ * @param expireTime once done, when the operation and its file expire: from then on it reads as
+ *     not found, and the expiry job deletes both
  */
 public record ExportOperation(
     UUID organizationId,
@@ -30,16 +33,17 @@ public record ExportOperation(
     Optional<Result> result,
     Optional<Failure> error,
     Instant createTime,
-    Instant updateTime) {
+    Instant updateTime,
+    Optional<Instant> expireTime) {
 
   /**
-   * A finished export.
+   * A finished export: a gzip-compressed NDJSON file on the server's storage, which callers read
+   * through the operation (its path is never handed out).
    *
-   * @param uri a file:// URI of the gzip-compressed NDJSON file
    * @param userCount users in it
    * @param byteCount its size in bytes
    */
-  public record Result(String uri, long userCount, long byteCount) {}
+  public record Result(long userCount, long byteCount) {}
 
   /**
    * Why an export ended without a result.

@@ -17,7 +17,11 @@ import dev.roster.platform.query.ListQuery;
 import dev.roster.platform.query.Page;
 import dev.roster.platform.query.Position;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -25,6 +29,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -38,10 +43,18 @@ import org.slf4j.LoggerFactory;
  * job in one transaction; the job streams the matching users page by page (keyset, 1000 rows at a
  * time, never the whole table in memory) into a gzip-compressed NDJSON file, records progress after
  * every page, and stops at the next page once cancellation is requested.
+ *
+ * <p>Tenants share the exports queue fairly: an organization may have at most
+ * {@link ExportSettings#maxActivePerOrganization()} exports pending or running, and each export's
+ * job is in the organization's fairness partition, so one organization's backlog does not delay
+ * another's export. A finished export is kept for {@link ExportSettings#retention()}, then reads
+ * as not found and {@link #expire} deletes its file and its row.
  */
 final class Exports {
   static final String KIND = "export_users";
   static final String QUEUE = "exports";
+  static final String EXPIRE_KIND = "expire_exports";
+  private static final int EXPIRE_BATCH = 500;
   private static final Logger log = LoggerFactory.getLogger(Exports.class);
   private static final int PAGE = 1000;
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -49,35 +62,47 @@ final class Exports {
   private final Jdbi jdbi;
   private final Clock clock;
   private final JobQueue jobs;
+  private final ExportSettings settings;
 
-  Exports(Jdbi jdbi, Clock clock, JobQueue jobs) {
+  Exports(Jdbi jdbi, Clock clock, JobQueue jobs, ExportSettings settings) {
     this.jdbi = jdbi;
     this.clock = clock;
     this.jobs = jobs;
+    this.settings = settings;
   }
 
   ExportOperation start(UUID organizationId, String filter) {
     Filters.compile(filter, UserStore.LIST.filters(), "f");
     UUID id = Ids.newId();
+    String partition = organizationId.toString();
     return jdbi.inTransaction(h -> {
       Organizations.requireLive(h, organizationId);
+      // Count and insert under a per-organization lock: two racing starts cannot both see room.
+      jobs.lockPartition(h, QUEUE, partition);
+      if (jobs.countUnfinished(h, QUEUE, partition) >= settings.maxActivePerOrganization()) {
+        throw new ExportLimitReachedException(organizationId, settings.maxActivePerOrganization());
+      }
       UUID jobId = jobs.enqueue(h, JobRequest.of(KIND, JSON.createObjectNode()
               .put("organizationId", organizationId.toString())
               .put("operationId", id.toString()).toString())
-          .withQueue(QUEUE).withMaxAttempts(5).withTimeout(Duration.ofHours(1))).id();
-      OperationStore.insert(h, organizationId, id, KIND, filter, jobId, now());
-      return OperationStore.find(h, organizationId, id).orElseThrow();
+          .withQueue(QUEUE).withPartition(partition).withMaxAttempts(5)
+          .withTimeout(Duration.ofHours(1))).id();
+      Instant now = now();
+      OperationStore.insert(h, organizationId, id, KIND, filter, jobId, now);
+      return OperationStore.find(h, organizationId, id, now).orElseThrow();
     });
   }
 
   ExportOperation get(UUID organizationId, UUID id) {
-    return settle(jdbi.withHandle(h -> OperationStore.find(h, organizationId, id))
+    Instant now = now();
+    return settle(jdbi.withHandle(h -> OperationStore.find(h, organizationId, id, now))
         .orElseThrow(() -> new OperationNotFoundException(organizationId, id)));
   }
 
   Page<ExportOperation> list(UUID organizationId, ListQuery query) {
     ListPlan plan = OperationStore.LIST.plan(query);
-    Page<ExportOperation> page = jdbi.withHandle(h -> OperationStore.list(h, organizationId, plan));
+    Instant now = now();
+    Page<ExportOperation> page = jdbi.withHandle(h -> OperationStore.list(h, organizationId, plan, now));
     return new Page<>(page.items().stream().map(this::settle).toList(), page.next());
   }
 
@@ -92,19 +117,87 @@ final class Exports {
     Optional<JobState> state = jobs.get(op.jobId().get()).map(dev.roster.jobs.Job::state);
     if (state.isPresent() && (state.get() == JobState.DISCARDED || state.get() == JobState.CANCELLED)) {
       String message = "the export failed after its last attempt";
-      jdbi.useHandle(h -> OperationStore.fail(h, op.id(), "INTERNAL", message, now()));
-      return jdbi.withHandle(h -> OperationStore.find(h, op.organizationId(), op.id())).orElseThrow();
+      Instant now = now();
+      jdbi.useHandle(h -> OperationStore.fail(h, op.id(), "INTERNAL", message, now, expiry(now)));
+      return jdbi.withHandle(h -> OperationStore.find(h, op.organizationId(), op.id(), now))
+          .orElseThrow();
     }
     return op;
   }
 
   ExportOperation cancel(UUID organizationId, UUID id) {
+    Instant now = now();
     return jdbi.inTransaction(h -> {
-      OperationStore.find(h, organizationId, id)
+      OperationStore.find(h, organizationId, id, now)
           .orElseThrow(() -> new OperationNotFoundException(organizationId, id));
-      OperationStore.requestCancel(h, id, now());
-      return OperationStore.find(h, organizationId, id).orElseThrow();
+      OperationStore.requestCancel(h, id, now);
+      return OperationStore.find(h, organizationId, id, now).orElseThrow();
     });
+  }
+
+  /**
+   * Opens the finished export's file (gzip-compressed NDJSON) for reading; the caller closes it.
+   * The file is opened before returning, so a file deleted afterwards (by expiry) can still be
+   * read to the end.
+   */
+  InputStream read(UUID organizationId, UUID id) {
+    ExportOperation op = get(organizationId, id);
+    if (!op.done()) {
+      throw ExportNotReadyException.notDone(organizationId, id);
+    }
+    if (op.error().isPresent()) {
+      throw ExportNotReadyException.failed(organizationId, id, op.error().get().code());
+    }
+    Instant now = now();
+    String uri = jdbi.withHandle(h -> OperationStore.resultUri(h, organizationId, id, now))
+        .orElseThrow(() -> new OperationNotFoundException(organizationId, id));
+    try {
+      return Files.newInputStream(Path.of(URI.create(uri)));
+    } catch (NoSuchFileException e) {
+      throw new ExportFileMissingException(organizationId, id);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not open the file of export " + id, e);
+    }
+  }
+
+  /**
+   * Deletes the operations that expired by {@code now}, and their files, in batches; returns how
+   * many operations were deleted. Each file goes before its row, inside the row's lock: a crash
+   * in between leaves an expired row (already read as not found) for the next run, never a file
+   * that nothing points to.
+   */
+  int expire(Instant now) {
+    int total = 0;
+    int deleted;
+    do {
+      deleted = jdbi.inTransaction(h -> {
+        List<OperationStore.Expired> expired = OperationStore.lockExpired(h, now, EXPIRE_BATCH);
+        for (OperationStore.Expired op : expired) {
+          if (op.resultUri().isPresent()) {
+            try {
+              Files.deleteIfExists(Path.of(URI.create(op.resultUri().get())));
+            } catch (IOException e) {
+              // The rows stay (rolled back) and are tried again on the next run.
+              throw new UncheckedIOException("could not delete an expired export's file", e);
+            }
+          }
+        }
+        return expired.isEmpty() ? 0
+            : OperationStore.delete(h, expired.stream().map(OperationStore.Expired::id).toList());
+      });
+      total += deleted;
+    } while (deleted == EXPIRE_BATCH);
+    return total;
+  }
+
+  /** The worker side of {@link #expire}: a recurring job that expires with Roster's clock. */
+  JobHandler expireHandler() {
+    return job -> {
+      int deleted = expire(now());
+      if (deleted > 0) {
+        log.info("deleted {} expired exports and their files", deleted);
+      }
+    };
   }
 
   /** The worker side: writes the file under {@code directory}. Safe to run again (at least once). */
@@ -148,7 +241,9 @@ final class Exports {
     Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     long bytes = Files.size(target);
     long exported = count;
-    jdbi.useHandle(h -> OperationStore.succeed(h, id, exported, target.toUri().toString(), bytes, now()));
+    Instant now = now();
+    jdbi.useHandle(h -> OperationStore.succeed(h, id, exported, target.toUri().toString(), bytes,
+        now, expiry(now)));
     log.info("export {} of organization {}: {} users, {} bytes", id, organizationId, count, bytes);
   }
 
@@ -185,7 +280,13 @@ final class Exports {
   }
 
   private void cancelled(UUID id) {
-    jdbi.useHandle(h -> OperationStore.fail(h, id, "CANCELLED", "the export was cancelled", now()));
+    Instant now = now();
+    jdbi.useHandle(h -> OperationStore.fail(h, id, "CANCELLED", "the export was cancelled", now,
+        expiry(now)));
+  }
+
+  private Instant expiry(Instant now) {
+    return now.plus(settings.retention());
   }
 
   /** One user as a JSON line, with the API's field names. */

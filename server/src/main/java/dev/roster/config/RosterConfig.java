@@ -37,6 +37,7 @@ import java.util.Optional;
  * @param jobs what this process runs and how its workers behave
  * @param mail where emails go
  * @param admission how calls are admitted and shared between tenants
+ * @param exports limits on users exports
  */
 public record RosterConfig(
     int grpcPort,
@@ -60,7 +61,8 @@ public record RosterConfig(
     Security security,
     Jobs jobs,
     Mail mail,
-    Admission admission) {
+    Admission admission,
+    Exports exports) {
 
   /**
    * What one tenant may hold of the server at once, and when the server refuses work outright;
@@ -295,7 +297,10 @@ public record RosterConfig(
             r.string("ROSTER_SMTP_USERNAME"),
             r.string("ROSTER_SMTP_PASSWORD").orElse(""),
             r.string("ROSTER_MAIL_FROM").orElse("roster@localhost")),
-        admission(r));
+        admission(r),
+        new Exports(
+            r.positiveInt("ROSTER_MAX_ACTIVE_EXPORTS_PER_ORGANIZATION", 2),
+            r.positive("ROSTER_EXPORT_RETENTION", Duration.ofDays(7))));
   }
 
   private static Admission admission(Env r) {
@@ -315,6 +320,14 @@ public record RosterConfig(
         maxDeadline,
         r.positiveInt("ROSTER_MAX_WAITS_PER_KEY", 10));
   }
+
+  /**
+   * Users exports.
+   *
+   * @param maxActivePerOrganization exports one organization may have pending or running at once
+   * @param retention how long a finished export (operation and file) is kept before deletion
+   */
+  public record Exports(int maxActivePerOrganization, Duration retention) {}
 
   /** TLS files: certificate and key together, client CA only with them; files must exist. */
   private static Optional<Tls> tls(Env r) {

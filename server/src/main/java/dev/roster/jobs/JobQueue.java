@@ -47,6 +47,27 @@ public final class JobQueue {
     return jdbi.inTransaction(h -> enqueue(h, request));
   }
 
+  /**
+   * Holds, until the transaction of {@code handle} ends, a lock on {@code partition} of
+   * {@code queue} (a PostgreSQL transaction-level advisory lock on a hash of the two): callers
+   * that count a partition's jobs and then enqueue into it under this lock cannot both pass a
+   * limit. Call it inside a transaction; it waits while another transaction holds the lock.
+   */
+  public void lockPartition(Handle handle, String queue, String partition) {
+    handle.createQuery("select 1 from (select pg_advisory_xact_lock(hashtextextended(:key, 0))) l")
+        .bind("key", "jobs-partition:" + queue + ":" + partition)
+        .mapTo(Integer.class).one();
+  }
+
+  /**
+   * How many jobs of {@code queue} in {@code partition} have not finished (waiting, scheduled,
+   * retryable or executing), read on the caller's handle. Under {@link #lockPartition} it counts
+   * every committed insert of the callers that held the lock before.
+   */
+  public int countUnfinished(Handle handle, String queue, String partition) {
+    return JobStore.countUnfinished(handle, queue, partition);
+  }
+
   public Optional<Job> get(UUID id) {
     return jdbi.withHandle(h -> JobStore.find(h, id));
   }

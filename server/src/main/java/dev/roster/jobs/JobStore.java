@@ -53,10 +53,10 @@ final class JobStore {
     for (int tries = 0; ; tries++) {
       Optional<Job> inserted = h.createQuery("""
               insert into jobs (id, queue, kind, args, priority, state, max_attempts, timeout_ms,
-                                inserted_at, scheduled_at, unique_key)
+                                inserted_at, scheduled_at, unique_key, partition_key)
               select :id, :queue, :kind, cast(:args as jsonb), :priority,
                      case when at > now() then 'scheduled' else 'available' end,
-                     :maxAttempts, :timeoutMs, now(), at, <key>
+                     :maxAttempts, :timeoutMs, now(), at, <key>, :partition
               from (select coalesce(cast(:scheduledAt as timestamptz), now()) as at) s
               on conflict (unique_key) where unique_key is not null do nothing
               returning <columns>"""
@@ -66,6 +66,7 @@ final class JobStore {
           .bind("priority", r.priority())
           .bind("maxAttempts", r.maxAttempts())
           .bind("timeoutMs", r.timeout().map(Duration::toMillis).orElse(null))
+          .bind("partition", r.partition().orElse(null))
           .bindMap(keyParams(r))
           .map((rs, ctx) -> map(rs))
           .findOne();
@@ -106,26 +107,91 @@ final class JobStore {
    * claimed ids come from a materialised CTE joined on the primary key rather than from
    * {@code where id in (subquery)}: the CTE runs exactly once, and the IN form can be planned as
    * a hash semi-join over a sequential scan of the whole table (EXPLAIN showed it for the prune).
+   *
+   * <p>A queue with partitioned jobs waiting is claimed fairly instead (see
+   * {@link JobRequest#withPartition(String)}); the check is an index probe, so queues without
+   * partitions keep the plain claim, read in index order.
    */
   static List<Job> fetch(Handle h, String queue, int limit, String node) {
-    return h.createQuery("""
-            with next as materialized (
-              select id from jobs
-              where queue = :queue and state in <waiting> and scheduled_at <= now()
-              order by priority, scheduled_at, id
-              limit :limit
-              for update skip locked)
-            update jobs j
-            set state = 'executing', attempt = j.attempt + 1, attempted_at = now(),
-                attempted_by = :node
-            from next where j.id = next.id
-            returning <columns>"""
+    boolean partitioned = h.createQuery("""
+            select exists (select 1 from jobs where queue = :queue and partition_key is not null
+                             and state in <waiting>)""".replace("<waiting>", WAITING))
+        .bind("queue", queue).mapTo(Boolean.class).one();
+    return h.createQuery((partitioned ? FAIR_CLAIM : CLAIM)
             .replace("<waiting>", WAITING).replace("<columns>", columns("j.")))
         .bind("queue", queue)
         .bind("limit", limit)
         .bind("node", node)
         .map((rs, ctx) -> map(rs))
         .list();
+  }
+
+  private static final String CLAIM = """
+      with next as materialized (
+        select id from jobs
+        where queue = :queue and state in <waiting> and scheduled_at <= now()
+        order by priority, scheduled_at, id
+        limit :limit
+        for update skip locked)
+      update jobs j
+      set state = 'executing', attempt = j.attempt + 1, attempted_at = now(),
+          attempted_by = :node
+      from next where j.id = next.id
+      returning <columns>""";
+
+  /**
+   * The fair claim. Each due job's load is the number of jobs of its partition executing now plus
+   * its rank within its partition (so claiming several at once spreads them over partitions); the
+   * lowest load goes first, then priority, then the partition served least recently (a partition
+   * never claimed from first), then run-at time and id. Jobs without a partition share one; its
+   * last claim is found by scanning the queue's unpartitioned rows (no index), cheap while they are
+   * few, as in the exports queue (one expiry job an hour). The ranking reads the queue's due jobs
+   * without locking them; the lock is taken on the chosen rows only, skipping those another
+   * fetcher holds.
+   */
+  private static final String FAIR_CLAIM = """
+      with busy as materialized (
+        select coalesce(partition_key, '') as p, count(*) as n from jobs
+        where queue = :queue and state = 'executing'
+        group by 1),
+      due as materialized (
+        select id, coalesce(partition_key, '') as p, priority, scheduled_at,
+               row_number() over (partition by coalesce(partition_key, '')
+                                  order by priority, scheduled_at, id) as rank
+        from jobs
+        where queue = :queue and state in <waiting> and scheduled_at <= now()),
+      served as materialized (
+        select d.p, case when d.p = '' then
+                      (select max(s.attempted_at) from jobs s
+                       where s.queue = :queue and s.partition_key is null)
+                    else
+                      (select max(s.attempted_at) from jobs s
+                       where s.queue = :queue and s.partition_key = d.p) end as at
+        from (select distinct p from due) d),
+      next as materialized (
+        select j.id from jobs j
+        join due on due.id = j.id
+        left join busy on busy.p = due.p
+        left join served on served.p = due.p
+        where j.state in <waiting>
+        order by coalesce(busy.n, 0) + due.rank, due.priority, served.at nulls first,
+                 due.scheduled_at, due.id
+        limit :limit
+        for update of j skip locked)
+      update jobs j
+      set state = 'executing', attempt = j.attempt + 1, attempted_at = now(),
+          attempted_by = :node
+      from next where j.id = next.id
+      returning <columns>""";
+
+  /** Jobs of {@code queue} in {@code partition} that have not finished (waiting or executing). */
+  static int countUnfinished(Handle h, String queue, String partition) {
+    return h.createQuery("""
+            select count(*) from jobs
+            where queue = :queue and partition_key = :partition
+              and state in ('available', 'scheduled', 'retryable', 'executing')""")
+        .bind("queue", queue).bind("partition", partition)
+        .mapTo(Integer.class).one();
   }
 
   static boolean complete(Handle h, Job job, String node) {

@@ -34,6 +34,9 @@ import dev.roster.proto.accounts.v1.UpdateUserRequest;
 import dev.roster.proto.accounts.v1.User;
 import dev.roster.platform.errors.FieldViolation;
 import dev.roster.platform.errors.InvalidArgumentException;
+import dev.roster.proto.accounts.v1.ReadExportRequest;
+import dev.roster.proto.accounts.v1.ReadExportResponse;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
@@ -244,6 +247,18 @@ public final class AccountsHandler extends AccountsServiceGrpc.AccountsServiceIm
     UUID organizationId = ResourceNames.parseOrganization("parent", request.getParent());
     Callers.require(organizationId, Scope.ACCOUNTS_READ);
     reply(out, OperationsMapper.toProto(accounts.exportUsers(organizationId, request.getFilter())));
+  }
+
+  /**
+   * Streams a finished export's file. The permission check and the open happen here, on the call
+   * thread; the chunks follow as the client is ready for them (see {@link ExportChunks}).
+   */
+  @Override
+  public void readExport(ReadExportRequest request, StreamObserver<ReadExportResponse> out) {
+    var name = ResourceNames.parseOperation("name", request.getName());
+    Callers.require(name.organizationId(), Scope.ACCOUNTS_READ);
+    ExportChunks.stream(accounts.readExport(name.organizationId(), name.operationId()),
+        (ServerCallStreamObserver<ReadExportResponse>) out);
   }
 
   private static <T> void reply(StreamObserver<T> out, T response) {

@@ -13,17 +13,20 @@ final class OperationsMapper {
   private OperationsMapper() {}
 
   static Operation toProto(ExportOperation op) {
+    String name = ResourceNames.operation(op.organizationId(), op.id());
+    ExportUsersMetadata.Builder metadata = ExportUsersMetadata.newBuilder()
+        .setExportedCount(op.exportedCount())
+        .setCreateTime(AccountsMapper.timestamp(op.createTime()))
+        .setUpdateTime(AccountsMapper.timestamp(op.updateTime()))
+        .setCancelRequested(op.cancelRequested());
+    op.expireTime().ifPresent(t -> metadata.setExpireTime(AccountsMapper.timestamp(t)));
     Operation.Builder b = Operation.newBuilder()
-        .setName(ResourceNames.operation(op.organizationId(), op.id()))
+        .setName(name)
         .setDone(op.done())
-        .setMetadata(Any.pack(ExportUsersMetadata.newBuilder()
-            .setExportedCount(op.exportedCount())
-            .setCreateTime(AccountsMapper.timestamp(op.createTime()))
-            .setUpdateTime(AccountsMapper.timestamp(op.updateTime()))
-            .setCancelRequested(op.cancelRequested())
-            .build()));
+        .setMetadata(Any.pack(metadata.build()));
+    // The uri is the operation's name, for ReadExport: the file's path stays on the server.
     op.result().ifPresent(r -> b.setResponse(Any.pack(ExportUsersResponse.newBuilder()
-        .setUri(r.uri()).setUserCount(r.userCount()).setByteCount(r.byteCount()).build())));
+        .setUri(name).setUserCount(r.userCount()).setByteCount(r.byteCount()).build())));
     op.error().ifPresent(e -> b.setError(Status.newBuilder()
         .setCode(codeOf(e.code()).getNumber()).setMessage(e.message()).build()));
     return b.build();

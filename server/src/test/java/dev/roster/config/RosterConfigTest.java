@@ -147,6 +147,24 @@ class RosterConfigTest {
   }
 
   @Test
+  void from_exports_defaultsAndOverrides() {
+    RosterConfig defaults = RosterConfig.from(Map.of());
+    assertThat(defaults.exports().maxActivePerOrganization()).isEqualTo(2);
+    assertThat(defaults.exports().retention()).isEqualTo(Duration.ofDays(7));
+
+    RosterConfig c = RosterConfig.from(Map.of("ROSTER_MAX_ACTIVE_EXPORTS_PER_ORGANIZATION", "5",
+        "ROSTER_EXPORT_RETENTION", "36h"));
+    assertThat(c.exports().maxActivePerOrganization()).isEqualTo(5);
+    assertThat(c.exports().retention()).isEqualTo(Duration.ofHours(36));
+    assertThatThrownBy(() -> RosterConfig.from(Map.of("ROSTER_MAX_ACTIVE_EXPORTS_PER_ORGANIZATION", "0")))
+        .isInstanceOf(RosterConfig.InvalidConfigException.class)
+        .hasMessageStartingWith("ROSTER_MAX_ACTIVE_EXPORTS_PER_ORGANIZATION=0");
+    assertThatThrownBy(() -> RosterConfig.from(Map.of("ROSTER_EXPORT_RETENTION", "0s")))
+        .isInstanceOf(RosterConfig.InvalidConfigException.class)
+        .hasMessageStartingWith("ROSTER_EXPORT_RETENTION=0s");
+  }
+
+  @Test
   void from_databaseUrl_isTrimmedAndKept() {
     RosterConfig c = RosterConfig.from(Map.of("ROSTER_DATABASE_URL", " jdbc:postgresql://db/roster "));
     assertThat(c.databaseUrl()).contains("jdbc:postgresql://db/roster");

@@ -30,11 +30,9 @@ import dev.roster.testing.TestServer;
 import io.grpc.Status.Code;
 import jakarta.mail.internet.MimeMessage;
 import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
 import java.io.InputStreamReader;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -125,12 +123,14 @@ class BackgroundJobsRpcTest {
       assertThat(result.getUserCount()).isEqualTo(90_000);
       assertThat(done.getMetadata().unpack(ExportUsersMetadata.class).getExportedCount()).isEqualTo(90_000);
 
-      Path file = Path.of(URI.create(result.getUri()));
-      assertThat(Files.size(file)).isEqualTo(result.getByteCount());
+      // The uri names the operation, for ReadExport; no server path is handed out.
+      assertThat(result.getUri()).isEqualTo(started.getName());
+      byte[] file = ExportDownloads.read(server.accounts(), started.getName());
+      assertThat((long) file.length).isEqualTo(result.getByteCount());
       ObjectMapper json = new ObjectMapper();
       long lines = 0;
       try (BufferedReader in = new BufferedReader(new InputStreamReader(
-          new GZIPInputStream(Files.newInputStream(file)), StandardCharsets.UTF_8))) {
+          new GZIPInputStream(new ByteArrayInputStream(file)), StandardCharsets.UTF_8))) {
         String line;
         while ((line = in.readLine()) != null) {
           JsonNode user = json.readTree(line);
