@@ -21,6 +21,7 @@ import dev.roster.server.RateLimiter;
 import dev.roster.server.CompressionInterceptor;
 import dev.roster.server.ErrorInterceptor;
 import dev.roster.server.HealthReporter;
+import dev.roster.server.MessageDecoding;
 import dev.roster.rpc.OperationsHandler;
 import dev.roster.server.ServerTransport;
 import io.grpc.Server;
@@ -222,12 +223,15 @@ public final class RosterServer implements AutoCloseable {
           .addService(ProtoReflectionServiceV1.newInstance())
           .addService(ProtoReflectionService.newInstance());
       if (config.jobs().role().servesApi()) {
-        builder.addService(ServerInterceptors.intercept(new AccountsHandler(accounts, pageTokens),
-                interceptors))
-            .addService(ServerInterceptors.intercept(new ApiKeysHandler(access, pageTokens, defaultLimit),
-                interceptors))
-            .addService(ServerInterceptors.intercept(
-                new OperationsHandler(accounts, pageTokens, waits, nanoTime), interceptors));
+        // Requests are decoded inside the chain, so undecodable or inflating ones get clean errors.
+        int maxMessageBytes = config.limits().maxMessageBytes();
+        builder.addService(MessageDecoding.decodedInChain(ServerInterceptors.intercept(
+                new AccountsHandler(accounts, pageTokens), interceptors), maxMessageBytes))
+            .addService(MessageDecoding.decodedInChain(ServerInterceptors.intercept(
+                new ApiKeysHandler(access, pageTokens, defaultLimit), interceptors), maxMessageBytes))
+            .addService(MessageDecoding.decodedInChain(ServerInterceptors.intercept(
+                new OperationsHandler(accounts, pageTokens, waits, nanoTime), interceptors),
+                maxMessageBytes));
       }
       if (config.jobs().role().runsJobs()) {
         workers = startWorkers(config, database, accounts);
