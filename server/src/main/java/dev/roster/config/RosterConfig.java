@@ -121,6 +121,8 @@ public record RosterConfig(
    * @param defaultDeadline deadline applied to calls that arrive without one
    * @param callThreads threads that run calls; more calls wait in a queue, so a flood of slow
    *     calls cannot make the server start unbounded threads
+   * @param maxConnections TCP connections the gRPC port keeps open at once; more are reset at once
+   * @param maxConnectionsPerAddress of those, connections from one client address (IPv6: one /64)
    */
   public record Limits(
       int maxMessageBytes,
@@ -136,7 +138,9 @@ public record RosterConfig(
       int maxRstPerWindow,
       Duration rstWindow,
       Duration defaultDeadline,
-      int callThreads) {}
+      int callThreads,
+      int maxConnections,
+      int maxConnectionsPerAddress) {}
 
   /**
    * TLS for the gRPC port.
@@ -212,7 +216,9 @@ public record RosterConfig(
             r.positiveInt("ROSTER_MAX_RST_PER_WINDOW", 200),
             r.positive("ROSTER_RST_WINDOW", Duration.ofSeconds(10)),
             r.positive("ROSTER_DEFAULT_DEADLINE", Duration.ofSeconds(10)),
-            r.positiveInt("ROSTER_CALL_THREADS", 64)),
+            r.positiveInt("ROSTER_CALL_THREADS", 64),
+            r.positiveInt("ROSTER_MAX_CONNECTIONS", 2000),
+            r.positiveInt("ROSTER_MAX_CONNECTIONS_PER_ADDRESS", 200)),
         tls(r),
         new Security(
             r.secret("ROSTER_BOOTSTRAP_ADMIN_KEY"),
