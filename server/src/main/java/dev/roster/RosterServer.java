@@ -273,7 +273,8 @@ public final class RosterServer implements AutoCloseable {
         .pruneAfter(config.jobs().pruneAfter())
         .shutdownGrace(config.shutdownGrace());
     config.jobs().queues().forEach(workers::queue);
-    accounts.jobHandlers(mailer, config.dataDir().resolve("exports")).forEach(workers::handler);
+    accounts.jobHandlers(mailer, mail.dailyQuotaPerOrganization(),
+        config.dataDir().resolve("exports")).forEach(workers::handler);
     return workers.start();
   }
 

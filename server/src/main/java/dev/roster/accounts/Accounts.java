@@ -30,10 +30,12 @@ public final class Accounts {
   private final Organizations organizations;
   private final Users users;
   private final Exports exports;
+  private final Clock clock;
 
   /** An Accounts context that enqueues its background work (welcome emails, exports) in {@code jobs}. */
   public Accounts(Jdbi jdbi, Clock clock, JobQueue jobs) {
     this.jdbi = jdbi;
+    this.clock = clock;
     this.organizations = new Organizations(jdbi, clock);
     this.users = new Users(jdbi, clock, jobs);
     this.exports = new Exports(jdbi, clock, jobs);
@@ -45,12 +47,14 @@ public final class Accounts {
 
   /**
    * The handlers of the jobs this context enqueues, by kind, for the worker processes: welcome
-   * emails through {@code mailer} (queue {@code mail}) and users exports written under
+   * emails through {@code mailer} (queue {@code mail}), at most {@code mailDailyQuota} per
+   * organization per UTC day (more are dropped), and users exports written under
    * {@code exportDirectory} (queue {@code exports}).
    */
-  public Map<String, JobHandler> jobHandlers(Mailer mailer, Path exportDirectory) {
+  public Map<String, JobHandler> jobHandlers(Mailer mailer, int mailDailyQuota,
+      Path exportDirectory) {
     return Map.of(
-        WelcomeEmails.KIND, WelcomeEmails.handler(jdbi, mailer),
+        WelcomeEmails.KIND, WelcomeEmails.handler(jdbi, clock, mailer, mailDailyQuota),
         Exports.KIND, exports.handler(exportDirectory));
   }
 

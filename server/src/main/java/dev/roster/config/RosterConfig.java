@@ -92,13 +92,16 @@ public record RosterConfig(
    * @param username SMTP login, if any
    * @param password SMTP password
    * @param from sender address
+   * @param dailyQuotaPerOrganization welcome emails one organization may send per UTC day; more
+   *     are dropped
    */
   public record Mail(Optional<String> smtpHost, int smtpPort, boolean startTls,
-      Optional<String> username, String password, String from) {
+      Optional<String> username, String password, String from, int dailyQuotaPerOrganization) {
     @Override
     public String toString() {
       return "Mail[smtpHost=" + smtpHost + ", smtpPort=" + smtpPort + ", startTls=" + startTls
-          + ", username=" + username + ", password=(hidden), from=" + from + "]";
+          + ", username=" + username + ", password=(hidden), from=" + from
+          + ", dailyQuotaPerOrganization=" + dailyQuotaPerOrganization + "]";
     }
   }
 
@@ -236,7 +239,8 @@ public record RosterConfig(
             r.bool("ROSTER_SMTP_STARTTLS", true),
             r.string("ROSTER_SMTP_USERNAME"),
             r.string("ROSTER_SMTP_PASSWORD").orElse(""),
-            r.string("ROSTER_MAIL_FROM").orElse("roster@localhost")));
+            r.string("ROSTER_MAIL_FROM").orElse("roster@localhost"),
+            r.positiveInt("ROSTER_MAIL_DAILY_QUOTA_PER_ORGANIZATION", 1000)));
   }
 
   /** TLS files: certificate and key together, client CA only with them; files must exist. */
