@@ -28,6 +28,7 @@ import dev.roster.server.RateLimiter;
 import dev.roster.server.CompressionInterceptor;
 import dev.roster.server.ErrorInterceptor;
 import dev.roster.server.HealthReporter;
+import dev.roster.server.MessageDecoding;
 import dev.roster.rpc.OperationsHandler;
 import dev.roster.server.ServerTransport;
 import io.grpc.Server;
@@ -303,13 +304,16 @@ public final class RosterServer implements AutoCloseable {
           .addService(ProtoReflectionServiceV1.newInstance())
           .addService(ProtoReflectionService.newInstance());
       if (config.jobs().role().servesApi()) {
-        builder.addService(ServerInterceptors.intercept(new AccountsHandler(accounts, pageTokens),
-                interceptors))
-            .addService(ServerInterceptors.intercept(new ApiKeysHandler(access, pageTokens, defaultLimit),
-                interceptors))
-            .addService(ServerInterceptors.intercept(
+        // Requests are decoded inside the chain, so undecodable or inflating ones get clean errors.
+        int maxMessageBytes = config.limits().maxMessageBytes();
+        builder.addService(MessageDecoding.decodedInChain(ServerInterceptors.intercept(
+                new AccountsHandler(accounts, pageTokens), interceptors), maxMessageBytes))
+            .addService(MessageDecoding.decodedInChain(ServerInterceptors.intercept(
+                new ApiKeysHandler(access, pageTokens, defaultLimit), interceptors), maxMessageBytes))
+            .addService(MessageDecoding.decodedInChain(ServerInterceptors.intercept(
                 new OperationsHandler(accounts, pageTokens, waits, nanoTime,
-                    admission.maxWaitsPerKey()), interceptors));
+                    admission.maxWaitsPerKey()), interceptors),
+                maxMessageBytes));
       }
       if (config.jobs().role().runsJobs()) {
         workers = startWorkers(config, pools, accounts);
@@ -364,7 +368,8 @@ public final class RosterServer implements AutoCloseable {
         .pruneAfter(config.jobs().pruneAfter())
         .shutdownGrace(config.shutdownGrace());
     config.jobs().queues().forEach(workers::queue);
-    accounts.jobHandlers(pools.jdbi(Pool.JOBS), mailer, config.dataDir().resolve("exports"))
+    accounts.jobHandlers(pools.jdbi(Pool.JOBS), mailer, mail.dailyQuotaPerOrganization(),
+        config.dataDir().resolve("exports"))
         .forEach(workers::handler);
     // A cron period must be shorter than the prune age (a pruned job frees its unique key).
     Duration halfPrune = config.jobs().pruneAfter().dividedBy(2);

@@ -64,23 +64,26 @@ public final class Accounts {
 
   /**
    * The handlers of the jobs this context enqueues, by kind, for the worker processes: welcome
-   * emails through {@code mailer} (queue {@code mail}), users exports written under
+   * emails through {@code mailer} (queue {@code mail}), at most {@code mailDailyQuota} per
+   * organization per UTC day (more are dropped), users exports written under
    * {@code exportDirectory} (queue {@code exports}) and the expiry of old exports (the recurring
    * job of {@link #recurringJobs()}).
    */
-  public Map<String, JobHandler> jobHandlers(Mailer mailer, Path exportDirectory) {
-    return jobHandlers(jdbi, mailer, exportDirectory);
+  public Map<String, JobHandler> jobHandlers(Mailer mailer, int mailDailyQuota,
+      Path exportDirectory) {
+    return jobHandlers(jdbi, mailer, mailDailyQuota, exportDirectory);
   }
 
   /**
-   * As {@link #jobHandlers(Mailer, Path)}, with the handlers' SQL on {@code jobsJdbi} rather than
+   * As {@link #jobHandlers(Mailer, int, Path)}, with the handlers' SQL on {@code jobsJdbi} rather than
    * this context's own handle: a worker's pool, so jobs and API calls never wait for each other's
    * connections.
    */
-  public Map<String, JobHandler> jobHandlers(Jdbi jobsJdbi, Mailer mailer, Path exportDirectory) {
+  public Map<String, JobHandler> jobHandlers(Jdbi jobsJdbi, Mailer mailer, int mailDailyQuota,
+      Path exportDirectory) {
     Exports jobsExports = new Exports(jobsJdbi, clock, jobs, exportSettings);
     return Map.of(
-        WelcomeEmails.KIND, WelcomeEmails.handler(jobsJdbi, mailer),
+        WelcomeEmails.KIND, WelcomeEmails.handler(jobsJdbi, clock, mailer, mailDailyQuota),
         Exports.KIND, jobsExports.handler(exportDirectory),
         Exports.EXPIRE_KIND, jobsExports.expireHandler());
   }

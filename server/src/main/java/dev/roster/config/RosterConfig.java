@@ -125,13 +125,16 @@ public record RosterConfig(
    * @param username SMTP login, if any
    * @param password SMTP password
    * @param from sender address
+   * @param dailyQuotaPerOrganization welcome emails one organization may send per UTC day; more
+   *     are dropped
    */
   public record Mail(Optional<String> smtpHost, int smtpPort, boolean startTls,
-      Optional<String> username, String password, String from) {
+      Optional<String> username, String password, String from, int dailyQuotaPerOrganization) {
     @Override
     public String toString() {
       return "Mail[smtpHost=" + smtpHost + ", smtpPort=" + smtpPort + ", startTls=" + startTls
-          + ", username=" + username + ", password=(hidden), from=" + from + "]";
+          + ", username=" + username + ", password=(hidden), from=" + from
+          + ", dailyQuotaPerOrganization=" + dailyQuotaPerOrganization + "]";
     }
   }
 
@@ -154,6 +157,8 @@ public record RosterConfig(
    * @param defaultDeadline deadline applied to calls that arrive without one
    * @param callThreads threads that run calls; more calls wait in a queue, so a flood of slow
    *     calls cannot make the server start unbounded threads
+   * @param maxConnections TCP connections the gRPC port keeps open at once; more are reset at once
+   * @param maxConnectionsPerAddress of those, connections from one client address (IPv6: one /64)
    */
   public record Limits(
       int maxMessageBytes,
@@ -169,7 +174,9 @@ public record RosterConfig(
       int maxRstPerWindow,
       Duration rstWindow,
       Duration defaultDeadline,
-      int callThreads) {}
+      int callThreads,
+      int maxConnections,
+      int maxConnectionsPerAddress) {}
 
   /**
    * TLS for the gRPC port.
@@ -271,7 +278,9 @@ public record RosterConfig(
             r.positiveInt("ROSTER_MAX_RST_PER_WINDOW", 200),
             r.positive("ROSTER_RST_WINDOW", Duration.ofSeconds(10)),
             r.positive("ROSTER_DEFAULT_DEADLINE", Duration.ofSeconds(10)),
-            r.positiveInt("ROSTER_CALL_THREADS", 64)),
+            r.positiveInt("ROSTER_CALL_THREADS", 64),
+            r.positiveInt("ROSTER_MAX_CONNECTIONS", 2000),
+            r.positiveInt("ROSTER_MAX_CONNECTIONS_PER_ADDRESS", 200)),
         tls(r),
         new Security(
             r.secret("ROSTER_BOOTSTRAP_ADMIN_KEY"),
@@ -296,7 +305,8 @@ public record RosterConfig(
             r.bool("ROSTER_SMTP_STARTTLS", true),
             r.string("ROSTER_SMTP_USERNAME"),
             r.string("ROSTER_SMTP_PASSWORD").orElse(""),
-            r.string("ROSTER_MAIL_FROM").orElse("roster@localhost")),
+            r.string("ROSTER_MAIL_FROM").orElse("roster@localhost"),
+            r.positiveInt("ROSTER_MAIL_DAILY_QUOTA_PER_ORGANIZATION", 1000)),
         admission(r),
         new Exports(
             r.positiveInt("ROSTER_MAX_ACTIVE_EXPORTS_PER_ORGANIZATION", 2),

@@ -14,6 +14,7 @@ import dev.roster.platform.errors.ResourceExhaustedException;
 import dev.roster.platform.errors.UnauthenticatedException;
 import dev.roster.platform.errors.UnavailableException;
 import dev.roster.platform.errors.AlreadyExistsException;
+import dev.roster.platform.errors.BoundedText;
 import dev.roster.platform.errors.FailedPreconditionException;
 import dev.roster.platform.errors.FieldViolation;
 import dev.roster.platform.errors.InvalidArgumentException;
@@ -30,7 +31,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The one place where exceptions become gRPC statuses. Every status carries a
  * {@code google.rpc.ErrorInfo} (stable reason, domain {@value #DOMAIN}); bad input also carries a
- * {@code google.rpc.BadRequest}. Unexpected exceptions become INTERNAL with an incident id: the
+ * {@code google.rpc.BadRequest} (at most {@value InvalidArgumentException#MAX_REPORTED} violations),
+ * quota refusals a {@code google.rpc.RetryInfo}. Messages are cut to {@value #MAX_MESSAGE_BYTES}
+ * bytes, so an error always fits in the 8 KiB of trailers gRPC clients accept. Unexpected exceptions become INTERNAL with an incident id: the
  * stack trace goes to the log under that id, never onto the wire.
  *
  * <p>{@link ErrorInterceptor} applies it to whatever a handler throws on the call's thread; work
@@ -38,6 +41,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ErrorTranslator {
   static final String DOMAIN = "roster.dev";
+  /** Longest status message sent, in UTF-8 bytes; see {@link BoundedText}. */
+  static final int MAX_MESSAGE_BYTES = 1024;
   private static final Logger log = LoggerFactory.getLogger(ErrorTranslator.class);
 
   private ErrorTranslator() {}
@@ -99,9 +104,10 @@ public final class ErrorTranslator {
       throw new IllegalStateException("no status for " + e.getClass().getName(), e);
     }
     ErrorInfo info = errorInfo(e.reason(), e.metadata());
-    if (e instanceof InvalidArgumentException invalid) {
+    if (e instanceof InvalidArgumentException invalid && !invalid.violations().isEmpty()) {
+      // Bounded (first few, cut to size): the whole error must fit in the trailers.
       BadRequest.Builder bad = BadRequest.newBuilder();
-      for (FieldViolation v : invalid.violations()) {
+      for (FieldViolation v : invalid.reportedViolations()) {
         bad.addFieldViolations(BadRequest.FieldViolation.newBuilder()
             .setField(v.field())
             .setReason(v.reason())
@@ -109,8 +115,8 @@ public final class ErrorTranslator {
       }
       return build(code, e.getMessage(), info, bad.build());
     }
-    if (e instanceof ResourceExhaustedException exhausted) {
-      return build(code, e.getMessage(), info, retryInfo(exhausted.retryDelay()));
+    if (e instanceof ResourceExhaustedException exhausted && exhausted.retryAfter().isPresent()) {
+      return build(code, e.getMessage(), info, retryInfo(exhausted.retryAfter().get()));
     }
     if (e instanceof UnavailableException unavailable) {
       return build(code, e.getMessage(), info, retryInfo(unavailable.retryDelay()));
@@ -140,7 +146,10 @@ public final class ErrorTranslator {
   }
 
   private static StatusRuntimeException build(Code code, String message, com.google.protobuf.Message... details) {
-    Status.Builder status = Status.newBuilder().setCode(code.getNumber()).setMessage(message);
+    // The message is sent twice (grpc-message and inside the details): bound it, since rule
+    // messages may quote what the client sent.
+    Status.Builder status = Status.newBuilder().setCode(code.getNumber())
+        .setMessage(BoundedText.utf8(message, MAX_MESSAGE_BYTES));
     for (var detail : details) {
       status.addDetails(Any.pack(detail));
     }

@@ -54,6 +54,9 @@ public final class ServerTransport {
    *   <li>{@code maxRstFramesPerWindow}: a connection that opens and resets streams faster than
    *       this is closed (HTTP/2 "rapid reset", CVE-2023-44487). gRPC counts the window in whole
    *       seconds, so a sub-second window is rounded up to one second.
+   *   <li>{@code maxConnections} and {@code maxConnectionsPerAddress}: a connection over either cap
+   *       is reset as it is accepted (see {@link ConnectionCaps}), so one client cannot hold every
+   *       socket and file descriptor of the process.
    * </ul>
    *
    * <p>gRPC treats durations of 1000 days or more as infinite, which switches keepalive, idle and
@@ -80,6 +83,11 @@ public final class ServerTransport {
             .maxConnectionAge(nanos(limits.maxConnectionAge()), TimeUnit.NANOSECONDS)
             .maxConnectionAgeGrace(nanos(limits.maxConnectionAgeGrace()), TimeUnit.NANOSECONDS)
             .maxRstFramesPerWindow(limits.maxRstPerWindow(), wholeSeconds(limits.rstWindow()));
+    ConnectionCaps caps = new ConnectionCaps(limits.maxConnections(),
+        limits.maxConnectionsPerAddress());
+    builder.channelFactory(caps::newServerChannel)
+        .bossEventLoopGroup(ConnectionCaps.EventLoops.BOSS)
+        .workerEventLoopGroup(ConnectionCaps.EventLoops.WORKERS);
     config.tls().ifPresent(tls -> builder.sslContext(sslContext(tls)));
     return builder;
   }

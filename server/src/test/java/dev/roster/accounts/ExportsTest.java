@@ -63,7 +63,7 @@ class ExportsTest {
   /** Runs the export's job here, as a worker would (the job row itself stays unclaimed). */
   private void runJob(ExportOperation op) throws Exception {
     Job job = jobs.get(op.jobId().orElseThrow()).orElseThrow();
-    accounts.jobHandlers(new EmlFileMailer(directory, "roster@example.com"), directory)
+    accounts.jobHandlers(new EmlFileMailer(directory, "roster@example.com"), 1000, directory)
         .get(job.kind()).perform(job);
   }
 
@@ -208,7 +208,7 @@ class ExportsTest {
     clock.advance(RETENTION.plusSeconds(1));
     Job job = jobs.get(jobs.enqueue(accounts.recurringJobs().get(0).request()).id()).orElseThrow();
     jobs.cancel(job.id()); // run here, not by another test's workers
-    accounts.jobHandlers(new EmlFileMailer(directory, "roster@example.com"), directory)
+    accounts.jobHandlers(new EmlFileMailer(directory, "roster@example.com"), 1000, directory)
         .get(job.kind()).perform(job);
     assertThat(rowExists(op.id())).isFalse();
     assertThat(directory.resolve(op.id() + ".ndjson.gz")).doesNotExist();

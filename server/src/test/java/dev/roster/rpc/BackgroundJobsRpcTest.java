@@ -84,7 +84,7 @@ class BackgroundJobsRpcTest {
             }
           }).toArray(MimeMessage[]::new);
       assertThat(received).hasSize(1);
-      assertThat(received[0].getSubject()).isEqualTo("Welcome to Jobs Inc");
+      assertThat(received[0].getSubject()).isEqualTo("Your new Roster account");
       int welcomeJobs = TestDatabase.database().jdbi().withHandle(h -> h.createQuery(
               "select count(*) from jobs where kind = 'welcome_email' and args::text like :org")
           .bind("org", "%" + orgId + "%").mapTo(Integer.class).one());

@@ -217,7 +217,7 @@ class WaitOperationTest {
     Job job = new JobQueue(jdbi).get(op.jobId().orElseThrow()).orElseThrow();
     Path dir = Files.createTempDirectory("roster-wait-test-");
     dir.toFile().deleteOnExit();
-    accounts.jobHandlers(new EmlFileMailer(dir, "roster@example.com"), dir).get(job.kind())
+    accounts.jobHandlers(new EmlFileMailer(dir, "roster@example.com"), 1000, dir).get(job.kind())
         .perform(job);
   }
 
