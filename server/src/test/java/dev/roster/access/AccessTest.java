@@ -47,6 +47,41 @@ class AccessTest {
   }
 
   @Test
+  void claim_tellsKnownWrongUnknownAndMalformed_fromMemory() throws Exception {
+    Organization org = newOrg();
+    CreatedApiKey created = access.createKey(readKey(org.id()));
+    UUID id = created.key().id();
+    String wrong = created.secret().substring(0, created.secret().lastIndexOf('_') + 1)
+        + "x".repeat(43);
+    assertThat(access.claim(created.secret())).isEqualTo(KeyClaim.of(KeyClaim.Kind.UNKNOWN_KEY, id));
+    assertThat(access.claim("not a key")).isEqualTo(KeyClaim.malformed());
+
+    access.authenticate(created.secret());
+    assertThat(access.claim(created.secret())).isEqualTo(KeyClaim.of(KeyClaim.Kind.KNOWN_KEY, id));
+    assertThat(access.claim(wrong)).isEqualTo(KeyClaim.of(KeyClaim.Kind.WRONG_SECRET, id));
+
+    // With api_keys locked against every read, a wrong secret for a known id is still refused:
+    // the answer comes from memory, so a flood of guesses at a real key costs the database nothing.
+    ExecutorService executor = Executors.newSingleThreadExecutor();
+    try (Handle locking = jdbi.open()) {
+      locking.begin();
+      locking.execute("lock table api_keys in access exclusive mode");
+      Future<Principal> guess = executor.submit(() -> access.authenticate(wrong));
+      assertThatThrownBy(() -> guess.get(10, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class)
+          .hasCauseInstanceOf(ApiKeyInvalidException.class);
+      locking.rollback();
+    } finally {
+      executor.shutdownNow();
+    }
+
+    access.revokeKey(Optional.of(org.id()), id);
+    assertThat(access.claim(created.secret())).isEqualTo(KeyClaim.of(KeyClaim.Kind.KNOWN_KEY, id));
+    assertThatThrownBy(() -> access.authenticate(created.secret()))
+        .isInstanceOf(ApiKeyRevokedException.class);
+  }
+
+  @Test
   void createKey_organizationDeletedWhileCreating_refusedAndNothingInserted() throws Exception {
     Organization org = newOrg();
     ExecutorService executor = Executors.newSingleThreadExecutor();
