@@ -23,4 +23,8 @@ create index jobs_partition_served_idx on jobs (queue, partition_key, attempted_
 -- later); then it reads as NOT_FOUND and the expiry job deletes its file and its row.
 alter table operations add column expire_time timestamptz;
 
+-- Operations that finished before this migration expire like new ones, 7 days (the default
+-- ROSTER_EXPORT_RETENTION) after they finished.
+update operations set expire_time = update_time + interval '7 days' where done;
+
 create index operations_expire_time_idx on operations (expire_time) where expire_time is not null;

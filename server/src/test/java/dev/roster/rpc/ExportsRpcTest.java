@@ -8,6 +8,7 @@ import com.google.longrunning.OperationsGrpc;
 import com.google.longrunning.WaitOperationRequest;
 import com.google.protobuf.Duration;
 import com.google.rpc.RetryInfo;
+import dev.roster.proto.accounts.v1.AccountsServiceGrpc;
 import dev.roster.proto.accounts.v1.ApiKey;
 import dev.roster.proto.accounts.v1.CreateApiKeyRequest;
 import dev.roster.proto.accounts.v1.CreateOrganizationRequest;
@@ -92,28 +93,95 @@ class ExportsRpcTest {
     }
   }
 
+  /** Starts an export of {@code users} new users and waits until it is done. */
+  private static Operation finishedExport(TestServer server, Organization org, int users) {
+    UUID orgId = UUID.fromString(org.getName().substring("organizations/".length()));
+    // Random-looking emails, so the compressed file spans several chunks.
+    TestDatabase.database().jdbi().useHandle(h -> h.execute("""
+        insert into users (organization_id, id, handle, email, status, create_time, update_time)
+        select ?, gen_random_uuid(), 'r-' || i, md5(i::text) || '@example.com', 'ACTIVE',
+               now() + i * interval '1 microsecond', now()
+          from generate_series(1, ?) i""", orgId, users));
+    Operation started = server.accounts().exportUsers(
+        ExportUsersRequest.newBuilder().setParent(org.getName()).build());
+    var operations = OperationsGrpc.newBlockingStub(server.channel())
+        .withCallCredentials(TestServer.bearer(TestServer.ADMIN_KEY))
+        .withDeadlineAfter(60, TimeUnit.SECONDS);
+    Operation done = started;
+    for (int i = 0; i < 6 && !done.getDone(); i++) {
+      done = operations.waitOperation(WaitOperationRequest.newBuilder().setName(started.getName())
+          .setTimeout(Duration.newBuilder().setSeconds(10)).build());
+    }
+    assertThat(done.getDone()).as("export done").isTrue();
+    assertThat(done.hasError()).as("error: %s", done.getError()).isFalse();
+    return done;
+  }
+
+  /**
+   * A reader that takes one chunk and stops holds no call thread: with a single call thread,
+   * another call is answered while the stream waits, and the stream then finishes when read.
+   */
+  @Test
+  void readExport_slowReader_holdsNoCallThread() throws Exception {
+    try (TestServer server = TestServer.builder().env(Map.of("ROSTER_CALL_THREADS", "1"))
+        .inProcess().start()) {
+      Organization org = org(server);
+      Operation done = finishedExport(server, org, 20000);
+      long bytes = done.getResponse().unpack(ExportUsersResponse.class).getByteCount();
+
+      java.util.concurrent.CompletableFuture<Void> first = new java.util.concurrent.CompletableFuture<>();
+      java.util.concurrent.CompletableFuture<Long> end = new java.util.concurrent.CompletableFuture<>();
+      java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
+      java.util.concurrent.atomic.AtomicReference<io.grpc.stub.ClientCallStreamObserver<ReadExportRequest>>
+          call = new java.util.concurrent.atomic.AtomicReference<>();
+      AccountsServiceGrpc.newStub(server.channel())
+          .withCallCredentials(TestServer.bearer(TestServer.ADMIN_KEY))
+          .withDeadlineAfter(60, TimeUnit.SECONDS)
+          .readExport(read(done.getName()), new io.grpc.stub.ClientResponseObserver<
+              ReadExportRequest, ReadExportResponse>() {
+            @Override
+            public void beforeStart(io.grpc.stub.ClientCallStreamObserver<ReadExportRequest> stream) {
+              call.set(stream);
+              stream.disableAutoRequestWithInitial(1);
+            }
+
+            @Override
+            public void onNext(ReadExportResponse chunk) {
+              received.addAndGet(chunk.getData().size());
+              first.complete(null);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              first.completeExceptionally(t);
+              end.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {
+              end.complete(received.get());
+            }
+          });
+      first.get(30, TimeUnit.SECONDS);
+      assertThat(received.get()).isLessThan(bytes);
+
+      // The only call thread is free: another call is answered while the stream waits.
+      assertThat(server.accounts().getOrganization(
+          dev.roster.proto.accounts.v1.GetOrganizationRequest.newBuilder().setName(org.getName())
+              .build()).getName()).isEqualTo(org.getName());
+      assertThat(end).isNotDone();
+
+      call.get().request(Integer.MAX_VALUE);
+      assertThat(end.get(30, TimeUnit.SECONDS)).isEqualTo(bytes);
+    }
+  }
+
   @Test
   void readExport_finished_streamsTheGzipFileInChunksOfAtMost64KiB() throws Exception {
     try (TestServer server = TestServer.start(Map.of())) {
       Organization org = org(server);
-      UUID orgId = UUID.fromString(org.getName().substring("organizations/".length()));
-      // Random-looking emails, so the compressed file spans several chunks.
-      TestDatabase.database().jdbi().useHandle(h -> h.execute("""
-          insert into users (organization_id, id, handle, email, status, create_time, update_time)
-          select ?, gen_random_uuid(), 'r-' || i, md5(i::text) || '@example.com', 'ACTIVE',
-                 now() + i * interval '1 microsecond', now()
-            from generate_series(1, 20000) i""", orgId));
-      Operation started = server.accounts().exportUsers(
-          ExportUsersRequest.newBuilder().setParent(org.getName()).build());
-      var operations = OperationsGrpc.newBlockingStub(server.channel())
-          .withCallCredentials(TestServer.bearer(TestServer.ADMIN_KEY))
-          .withDeadlineAfter(60, TimeUnit.SECONDS);
-      Operation done = started;
-      for (int i = 0; i < 6 && !done.getDone(); i++) {
-        done = operations.waitOperation(WaitOperationRequest.newBuilder().setName(started.getName())
-            .setTimeout(Duration.newBuilder().setSeconds(10)).build());
-      }
-      assertThat(done.getDone()).isTrue();
+      Operation done = finishedExport(server, org, 20000);
+      Operation started = done;
       ExportUsersResponse result = done.getResponse().unpack(ExportUsersResponse.class);
       assertThat(result.getUri()).isEqualTo(started.getName()).doesNotContain("file:");
       assertThat(done.getMetadata().unpack(ExportUsersMetadata.class).hasExpireTime()).isTrue();
