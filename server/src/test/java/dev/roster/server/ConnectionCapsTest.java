@@ -83,6 +83,35 @@ class ConnectionCapsTest {
     assertThat(check(second)).isEqualTo(ServingStatus.SERVING);
   }
 
+  @Test
+  void group_ipv6CountsPerSlash64_ipv4PerAddress() throws Exception {
+    InetAddress a = ConnectionCaps.group(new InetSocketAddress("2001:db8:1:2:aaaa::1", 1));
+    InetAddress b = ConnectionCaps.group(new InetSocketAddress("2001:db8:1:2:bbbb::9", 2));
+    InetAddress c = ConnectionCaps.group(new InetSocketAddress("2001:db8:1:3::1", 1));
+
+    assertThat(a).isEqualTo(b).isNotEqualTo(c);
+    assertThat(ConnectionCaps.group(new InetSocketAddress("10.0.0.1", 1)))
+        .isNotEqualTo(ConnectionCaps.group(new InetSocketAddress("10.0.0.2", 1)));
+  }
+
+  @Test
+  void tryAcquire_perAddressThenTotal_releaseFreesBoth() throws Exception {
+    ConnectionCaps caps = new ConnectionCaps(2, 1);
+    InetAddress one = InetAddress.getByName("10.0.0.1");
+    InetAddress two = InetAddress.getByName("10.0.0.2");
+
+    assertThat(caps.tryAcquire(one)).isTrue();
+    assertThat(caps.tryAcquire(one)).as("second from one address").isFalse();
+    assertThat(caps.tryAcquire(two)).isTrue();
+    assertThat(caps.tryAcquire(InetAddress.getByName("10.0.0.3"))).as("third in total").isFalse();
+    assertThat(caps.open()).isEqualTo(2);
+
+    caps.release(one);
+
+    assertThat(caps.open()).isEqualTo(1);
+    assertThat(caps.tryAcquire(one)).isTrue();
+  }
+
   private enum Outcome { ACCEPTED, CLOSED }
 
   /** Connects from {@code local}, sends a preface, and closes again after the answer. */
