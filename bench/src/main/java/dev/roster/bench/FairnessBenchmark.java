@@ -89,10 +89,8 @@ public final class FairnessBenchmark implements Callable<Integer> {
   }
 
   private void scenarios(String url) throws InterruptedException {
-    long seedStart = System.nanoTime();
     NoisyNeighbours scenarios = new NoisyNeighbours(url, new NoisyNeighbours.Settings(alone, attack,
         victimRate, Duration.ofSeconds(5), attack.plusSeconds(10)), users);
-    System.err.printf("(seeded %,d users in %.1f s)%n", users, (System.nanoTime() - seedStart) / 1e9);
     System.out.printf("Victim: GetOrganization + GetUser at %d calls/s, deadline 5 s; %s alone, %s"
         + " under attack; attacker's large organization: %,d users.%n%n", victimRate, alone, attack, users);
     System.out.println("| attack | victim p50 alone ms | p99 alone ms | p50 under attack ms"

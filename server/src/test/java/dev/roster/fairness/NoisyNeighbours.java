@@ -25,6 +25,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The noisy-neighbour scenarios of issue 10, shared by {@code NoisyNeighbourTest} (short runs, on
@@ -40,10 +42,12 @@ public final class NoisyNeighbours {
 
   private static final Duration PAUSE_AFTER_REFUSAL = Duration.ofMillis(50);
   private static final SecureRandom RANDOM = new SecureRandom();
+  private static final Logger log = LoggerFactory.getLogger(NoisyNeighbours.class);
 
   private final String jdbcUrl;
   private final Settings settings;
-  private final String largeOrganization;
+  private final int largeOrgUsers;
+  private String largeOrganization;
 
   /**
    * How long and how hard the victim calls.
@@ -96,15 +100,27 @@ public final class NoisyNeighbours {
    * @param jdbcUrl the PostgreSQL the servers use (user postgres, no password)
    * @param largeOrgUsers users seeded into the attacker's large organization
    */
-  public NoisyNeighbours(String jdbcUrl, Settings settings, int largeOrgUsers) throws InterruptedException {
+  public NoisyNeighbours(String jdbcUrl, Settings settings, int largeOrgUsers) {
     this.jdbcUrl = jdbcUrl;
     this.settings = settings;
-    try (FairnessServer server = FairnessServer.start(jdbcUrl, Map.of("ROSTER_ROLE", "api"))) {
+    this.largeOrgUsers = largeOrgUsers;
+  }
+
+  /**
+   * The attacker's large organization, made and seeded by the first scenario that needs it (and
+   * through that scenario's server), so scenarios that do not need it do not wait for the seed.
+   */
+  private synchronized String largeOrganization(FairnessServer server) {
+    if (largeOrganization == null) {
       Tenant large = Tenant.create(server.adminChannel(), FairnessServer.ADMIN_KEY, "large", 0,
           Scope.ACCOUNTS_READ);
+      long start = System.nanoTime();
       large.seedUsers(jdbcUrl, largeOrgUsers);
-      this.largeOrganization = large.organization();
+      log.info("seeded the attacker's organization with {} users in {} ms", largeOrgUsers,
+          (System.nanoTime() - start) / 1_000_000);
+      largeOrganization = large.organization();
     }
+    return largeOrganization;
   }
 
   /**
@@ -141,6 +157,7 @@ public final class NoisyNeighbours {
    */
   public Result heavyListFlood() throws InterruptedException {
     try (FairnessServer server = FairnessServer.start(jdbcUrl, Map.of())) {
+      String largeOrganization = largeOrganization(server);
       String key = mintKey(server, largeOrganization, Scope.ACCOUNTS_READ);
       ListUsersRequest heavy = ListUsersRequest.newBuilder().setParent(largeOrganization)
           .setPageSize(1000).setOrderBy("display_name desc, handle").build();
@@ -172,20 +189,23 @@ public final class NoisyNeighbours {
   }
 
   /**
-   * (d) The attacker starts five exports of its large organization at once, then two more exports a
-   * second; the victim starts one export of its 4 users and waits for it (at most
+   * (d) The attacker starts five exports of its large organization at once, then two small ones (a
+   * filter matching one user) a second; the victim starts one export of its 4 users and waits for it (at most
    * {@link Settings#victimExportBound}) while it keeps up its usual calls. The export queue runs
    * with its production concurrency.
    */
   public Result exportFlood() throws InterruptedException {
     try (FairnessServer server = FairnessServer.start(jdbcUrl, Map.of())) {
+      String largeOrganization = largeOrganization(server);
       String key = mintKey(server, largeOrganization, Scope.ACCOUNTS_READ, Scope.ACCOUNTS_WRITE);
-      ExportUsersRequest export = ExportUsersRequest.newBuilder().setParent(largeOrganization).build();
+      ExportUsersRequest big = ExportUsersRequest.newBuilder().setParent(largeOrganization).build();
+      ExportUsersRequest small = big.toBuilder().setFilter("handle = \"seed-1\"").build();
       try {
         return measure(server, "export flood", new AttackOutcomes(), channel -> {
           var accounts = AccountsServiceGrpc.newFutureStub(channel).withCallCredentials(Tenant.bearer(key));
           return outcomes -> Flood.openLoop("exports", 5, 2,
-              i -> accounts.withDeadlineAfter(30, TimeUnit.SECONDS).exportUsers(export), outcomes);
+              i -> accounts.withDeadlineAfter(30, TimeUnit.SECONDS).exportUsers(i < 5 ? big : small),
+              outcomes);
         }, true);
       } finally {
         deleteJobsOf(largeOrganization);
@@ -200,6 +220,7 @@ public final class NoisyNeighbours {
    */
   public Result keyMinting() throws InterruptedException {
     try (FairnessServer server = FairnessServer.start(jdbcUrl, Map.of())) {
+      String largeOrganization = largeOrganization(server);
       String manager = mintKey(server, largeOrganization, Scope.ACCOUNTS_READ, Scope.KEYS_MANAGE);
       ListUsersRequest list = ListUsersRequest.newBuilder().setParent(largeOrganization)
           .setPageSize(1000).build();
