@@ -8,7 +8,6 @@ import io.grpc.Status;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.slf4j.Logger;
@@ -23,10 +22,9 @@ import org.slf4j.LoggerFactory;
  * refusals (ErrorInfo, and RetryInfo where the client should come back), and that the victim's
  * export completes. Latencies are logged, not asserted: timing is bench/'s (FairnessBenchmark).
  *
- * <p>Scenarios whose protection has not landed yet are {@code @Disabled} with what they saw on
- * main; run them anyway with
- * {@code -Djunit.jupiter.conditions.deactivate=org.junit.*DisabledCondition}, and drop the
- * annotation in the merge that brings the protection.
+ * <p>Before issue 10's protections, (b), (c) and (d) failed on every run and (e) on loaded runs
+ * (victim calls past their deadline, valid calls braked, the victim's export stuck behind the
+ * attacker's backlog); (a) has passed since WaitOperation stopped holding call threads.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class NoisyNeighbourTest {
@@ -54,23 +52,16 @@ class NoisyNeighbourTest {
   }
 
   @Test
-  @Disabled("issue 10: needs per-key/per-org bulkheads and separate DB pools; on main the victim's"
-      + " calls time out behind 90 heavy lists (DB pool exhausted) and the attacker gets UNAVAILABLE"
-      + " without RetryInfo")
   void heavyListFlood_victimUnaffected_attackerRefusedCleanly() throws Exception {
     check(scenarios.heavyListFlood());
   }
 
   @Test
-  @Disabled("issue 10: needs the auth brake keyed by (address, claimed key) that never brakes a"
-      + " valid key; on main the victim's calls from the same address get RESOURCE_EXHAUSTED")
   void badKeyFloodFromVictimsAddress_victimNeverBraked() throws Exception {
     check(scenarios.badKeyFlood());
   }
 
   @Test
-  @Disabled("issue 10: needs the per-organization export cap and fair claims; on main the"
-      + " victim's 4-user export waits behind the attacker's backlog past its 10 s bound")
   void exportFlood_victimsSmallExportCompletes_attackerRefusedCleanly() throws Exception {
     Result result = check(scenarios.exportFlood());
     assertThat(result.victimExport()).as("the victim's export").hasValueSatisfying(e -> {
@@ -80,9 +71,6 @@ class NoisyNeighbourTest {
   }
 
   @Test
-  @Disabled("issue 10: needs the organization rate bucket/in-flight limit and the cap on active"
-      + " keys; on main 64 calls over freshly minted keys put the victim's p99 at 44-73x alone,"
-      + " and in a loaded run 158 of its 160 calls past their 5 s deadline")
   void keyMinting_victimUnaffected_attackerRefusedCleanly() throws Exception {
     check(scenarios.keyMinting());
   }
