@@ -43,7 +43,7 @@ import org.junit.jupiter.api.Test;
  * pools goes on. The servers use a database of their own, so {@code pg_stat_activity} shows only
  * their connections, by pool name ({@code application_name}).
  */
-class DatabasePoolsTest {
+class PoolIsolationTest {
   private static final String DATABASE = "roster_pools_test";
   private static String url;
   private static Jdbi jdbi;

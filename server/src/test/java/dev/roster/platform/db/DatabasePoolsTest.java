@@ -1,0 +1,34 @@
+package dev.roster.platform.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.roster.platform.db.DatabasePools.Pool;
+import dev.roster.testing.TestDatabase;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class DatabasePoolsTest {
+  @Test
+  void open_givesEachRequestedPoolItsNameAndNoOther() {
+    try (DatabasePools pools = DatabasePools.open(TestDatabase.settings(),
+        Map.of(Pool.AUTH, 1, Pool.HEALTH, 1))) {
+      assertThat(pools.pools()).containsExactlyInAnyOrder(Pool.AUTH, Pool.HEALTH);
+      String applicationName = pools.jdbi(Pool.AUTH).withHandle(h -> h.createQuery(
+          "select current_setting('application_name')").mapTo(String.class).one());
+      assertThat(applicationName).isEqualTo("roster-auth");
+      assertThat(pools.ping(Pool.HEALTH, Duration.ofSeconds(5))).isTrue();
+      assertThatThrownBy(() -> pools.jdbi(Pool.API))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("roster-api");
+    }
+  }
+
+  @Test
+  void open_poolWithoutConnections_isRefused() {
+    assertThatThrownBy(() -> DatabasePools.open(TestDatabase.settings(), Map.of(Pool.JOBS, 0)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("roster-jobs");
+  }
+}
