@@ -145,11 +145,6 @@ public final class OperationsHandler extends OperationsGrpc.OperationsImplBase {
     }
   }
 
-  /** WaitOperation calls waiting now for the API key {@code keyId} (for tests). */
-  int waitingFor(UUID keyId) {
-    return waiting.held(keyId);
-  }
-
   private static <T> void reply(StreamObserver<T> out, T response) {
     out.onNext(response);
     out.onCompleted();

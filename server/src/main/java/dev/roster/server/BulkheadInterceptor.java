@@ -88,11 +88,6 @@ public final class BulkheadInterceptor implements ServerInterceptor {
     };
   }
 
-  /** Calls in flight now for {@code keyId} (for tests). */
-  int inFlightForKey(UUID keyId) {
-    return keys.held(keyId);
-  }
-
   private Place enter(Principal caller) {
     UUID key = caller.keyId();
     if (!keys.tryAcquire(key, perKey)) {

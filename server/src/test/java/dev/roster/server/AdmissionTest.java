@@ -237,9 +237,11 @@ class AdmissionTest {
       Organization org = org(server);
       String key = key(server, org, ApiKey.newBuilder().addScopes(ApiKey.Scope.ACCOUNTS_READ));
       String otherKey = key(server, org, ApiKey.newBuilder().addScopes(ApiKey.Scope.ACCOUNTS_READ));
-      // No worker runs in the api role, so the export stays pending and waits wait.
+      // No worker runs in the api role; its job is also moved to a queue nobody serves, so no
+      // worker of another server on the same database finishes it either, and waits wait.
       Operation export = server.accounts().exportUsers(
           ExportUsersRequest.newBuilder().setParent(org.getName()).build());
+      assertThat(park(export)).as("the export's job, parked before any worker ran it").isEqualTo(1);
       List<Context.CancellableContext> waits = new ArrayList<>();
       for (int i = 0; i < 2; i++) {
         Context.CancellableContext call = Context.current().withCancellation();
@@ -263,6 +265,14 @@ class AdmissionTest {
   }
 
   // --- helpers --------------------------------------------------------------------------------
+
+  private static int park(Operation op) {
+    UUID id = UUID.fromString(op.getName().substring(op.getName().lastIndexOf('/') + 1));
+    return TestDatabase.database().jdbi().withHandle(h -> h.createUpdate("""
+            update jobs set queue = 'parked-by-admission-test'
+             where state = 'available' and id = (select job_id from operations where id = :id)""")
+        .bind("id", id).execute());
+  }
 
   /** A WaitOperation that checks once (timeout 0): null if answered, else its refusal. */
   private static StatusRuntimeException checkOnce(TestServer server, String key, Operation op) {
