@@ -381,7 +381,7 @@ class AdmissionTest {
     static int waitingQueries() {
       return TestDatabase.database().jdbi().withHandle(h -> h.createQuery("""
               select count(*) from pg_stat_activity
-               where application_name = 'roster' and wait_event_type = 'Lock'""")
+               where application_name = 'roster-api' and wait_event_type = 'Lock'""")
           .mapTo(Integer.class).one());
     }
 
