@@ -7,10 +7,8 @@ import dev.roster.access.ApiKeyInvalidException;
 import dev.roster.access.ApiKeyMalformedException;
 import dev.roster.access.KeyClaim;
 import dev.roster.access.Principal;
-import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
-import io.github.bucket4j.TimeMeter;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.UUID;
@@ -69,7 +67,7 @@ public final class AuthBrake {
 
   private final Access access;
   private final Limits limits;
-  private final TimeMeter time;
+  private final TokenBuckets buckets;
   // Idle entries are forgotten (a forgotten bucket starts full again); the size bound keeps a
   // flood of groups from growing memory without end.
   private final Cache<KeyFromGroup, Bucket> perKey = cache();
@@ -80,7 +78,7 @@ public final class AuthBrake {
   public AuthBrake(Access access, Limits limits, Clock clock) {
     this.access = access;
     this.limits = limits;
-    this.time = millisOf(clock);
+    this.buckets = new TokenBuckets(clock);
   }
 
   private static <K> Cache<K, Bucket> cache() {
@@ -157,37 +155,17 @@ public final class AuthBrake {
 
   private Bucket keyBucket(String group, UUID keyId) {
     return perKey.get(new KeyFromGroup(group, keyId),
-        k -> bucket(limits.failureBurst(), limits.failuresPerSecond()));
+        k -> buckets.bucket(limits.failureBurst(), limits.failuresPerSecond()));
   }
 
   private Bucket unknownKeysBucket(String group) {
     return unknownKeys.get(group,
-        g -> bucket(limits.unknownKeyBurst(), limits.unknownKeysPerSecond()));
+        g -> buckets.bucket(limits.unknownKeyBurst(), limits.unknownKeysPerSecond()));
   }
 
   private Bucket malformedBucket(String group) {
-    return malformed.get(group, g -> bucket(limits.failureBurst(), limits.failuresPerSecond()));
+    return malformed.get(group, g -> buckets.bucket(limits.failureBurst(), limits.failuresPerSecond()));
   }
 
-  private Bucket bucket(int burst, int perSecond) {
-    return Bucket.builder()
-        .withCustomTimePrecision(time)
-        .addLimit(Bandwidth.builder().capacity(burst)
-            .refillGreedy(perSecond, Duration.ofSeconds(1)).build())
-        .build();
-  }
 
-  private static TimeMeter millisOf(Clock clock) {
-    return new TimeMeter() {
-      @Override
-      public long currentTimeNanos() {
-        return clock.millis() * 1_000_000L;
-      }
-
-      @Override
-      public boolean isWallClockBased() {
-        return true;
-      }
-    };
-  }
 }

@@ -4,10 +4,8 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.roster.access.Principal;
 import dev.roster.access.RateLimit;
-import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
-import io.github.bucket4j.TimeMeter;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -22,7 +20,7 @@ import java.util.UUID;
 public final class RateLimiter {
   private final RateLimit defaults;
   private final Optional<RateLimit> organizationLimit;
-  private final TimeMeter time;
+  private final TokenBuckets tokenBuckets;
   private final Cache<UUID, Bucket> buckets =
       Caffeine.newBuilder().expireAfterAccess(Duration.ofMinutes(10)).maximumSize(100_000).build();
   private final Cache<UUID, Bucket> organizationBuckets =
@@ -49,22 +47,9 @@ public final class RateLimiter {
   public RateLimiter(RateLimit defaults, Optional<RateLimit> organizationLimit, Clock clock) {
     this.defaults = defaults;
     this.organizationLimit = organizationLimit;
-    this.time = millisOf(clock);
+    this.tokenBuckets = new TokenBuckets(clock);
   }
 
-  private static TimeMeter millisOf(Clock clock) {
-    return new TimeMeter() {
-      @Override
-      public long currentTimeNanos() {
-        return clock.millis() * 1_000_000L;
-      }
-
-      @Override
-      public boolean isWallClockBased() {
-        return true;
-      }
-    };
-  }
 
   /**
    * Takes one token from the caller's key bucket and one from its organization's.
@@ -107,11 +92,7 @@ public final class RateLimiter {
   }
 
   private Bucket bucket(RateLimit limit) {
-    return Bucket.builder()
-        .withCustomTimePrecision(time)
-        .addLimit(Bandwidth.builder().capacity(limit.burst())
-            .refillGreedy(limit.perSecond(), Duration.ofSeconds(1)).build())
-        .build();
+    return tokenBuckets.bucket(limit.burst(), limit.perSecond());
   }
 
   private static Duration waitOf(ConsumptionProbe probe) {
