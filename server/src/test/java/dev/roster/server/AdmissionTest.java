@@ -243,14 +243,20 @@ class AdmissionTest {
           ExportUsersRequest.newBuilder().setParent(org.getName()).build());
       assertThat(park(export)).as("the export's job, parked before any worker ran it").isEqualTo(1);
       List<Context.CancellableContext> waits = new ArrayList<>();
+      List<CompletableFuture<Operation>> answers = new ArrayList<>();
       for (int i = 0; i < 2; i++) {
         Context.CancellableContext call = Context.current().withCancellation();
+        CompletableFuture<Operation> answer = new CompletableFuture<>();
         call.run(() -> OperationsGrpc.newStub(server.channel())
             .withCallCredentials(TestServer.bearer(key)).withDeadlineAfter(5, TimeUnit.MINUTES)
-            .waitOperation(waitFor(export, 60), ignore()));
+            .waitOperation(waitFor(export, 60), observer(answer)));
         waits.add(call);
+        answers.add(answer);
       }
-      Await.until("both waits to be counted", () -> checkOnce(server, key, export) != null);
+      Await.until("both waits to be counted", () -> {
+        assertThat(answers).as("waits answered early").noneMatch(CompletableFuture::isDone);
+        return checkOnce(server, key, export) != null;
+      });
       Failure refused = new Failure(checkOnce(server, key, export))
           .is(Code.RESOURCE_EXHAUSTED, "WAIT_LIMIT_EXCEEDED");
       assertThat(refused.errorInfo().getMetadataMap()).containsEntry("limit", "2");
@@ -290,13 +296,17 @@ class AdmissionTest {
         .setTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(seconds)).build();
   }
 
-  private static <T> StreamObserver<T> ignore() {
+  private static <T> StreamObserver<T> observer(CompletableFuture<T> answer) {
     return new StreamObserver<>() {
       @Override
-      public void onNext(T value) {}
+      public void onNext(T value) {
+        answer.complete(value);
+      }
 
       @Override
-      public void onError(Throwable t) {}
+      public void onError(Throwable t) {
+        answer.completeExceptionally(t);
+      }
 
       @Override
       public void onCompleted() {}
