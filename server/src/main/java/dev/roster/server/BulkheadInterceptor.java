@@ -3,11 +3,13 @@ package dev.roster.server;
 import dev.roster.access.Principal;
 import io.grpc.Context;
 import io.grpc.Contexts;
+import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.grpc.Status;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -19,8 +21,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * share of call threads or, since a call holds at most one connection at a time, of the database
  * pool. Platform-admin keys belong to no organization and count per key only.
  *
- * <p>A call holds its place until its handler has returned the call thread, or until it ends,
- * whichever comes first, and gives it back exactly once. A WaitOperation whose handler has handed
+ * <p>A call holds its place until it is answered, its handler has returned the call thread, or it
+ * ends, whichever comes first, and gives it back exactly once. A WaitOperation whose handler has handed
  * the waiting to the wait scheduler therefore holds no place (it holds no thread and no
  * connection); {@code ROSTER_MAX_WAITS_PER_KEY} bounds those instead.
  *
@@ -50,9 +52,18 @@ public final class BulkheadInterceptor implements ServerInterceptor {
     Place place = enter(caller);
     Context context = Context.current().withValue(Callers.CHARGE,
         tokens -> rateLimiter.charge(caller, tokens));
+    // Given back before the answer leaves, so a client that calls again as soon as it has its
+    // answer never finds its own finished call still holding the place.
+    ServerCall<Q, R> releasing = new SimpleForwardingServerCall<>(call) {
+      @Override
+      public void close(Status status, Metadata trailers) {
+        place.leave();
+        super.close(status, trailers);
+      }
+    };
     ServerCall.Listener<Q> delegate;
     try {
-      delegate = Contexts.interceptCall(context, call, headers, next);
+      delegate = Contexts.interceptCall(context, releasing, headers, next);
     } catch (RuntimeException | Error e) {
       place.leave();
       throw e;
