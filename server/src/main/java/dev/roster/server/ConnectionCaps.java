@@ -1,6 +1,12 @@
 package dev.roster.server;
 
 import io.grpc.netty.shaded.io.netty.channel.Channel;
+import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
+import io.grpc.netty.shaded.io.netty.channel.ChannelInboundHandlerAdapter;
+import io.grpc.netty.shaded.io.netty.channel.ServerChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
@@ -11,7 +17,6 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
@@ -26,8 +31,9 @@ import org.slf4j.LoggerFactory;
  * accepted, with a reset, before any TLS or HTTP/2 work is spent on it; a slot frees when an
  * accepted connection closes (the client leaves, or the idle, age or keepalive limits close it).
  *
- * <p>Counting happens in the server channel's accept loop, on Netty's boss thread: the checks are
- * a few atomic operations, and closing a not-yet-registered socket does not block.
+ * <p>Counting happens as the server channel hands over an accepted connection, on Netty's boss
+ * thread: the checks are a few atomic operations, and closing a not-yet-registered socket does not
+ * block.
  */
 final class ConnectionCaps {
   private static final Logger log = LoggerFactory.getLogger(ConnectionCaps.class);
@@ -45,22 +51,25 @@ final class ConnectionCaps {
     this.maxPerAddress = maxPerAddress;
   }
 
-  /** A server channel that admits accepted connections through these caps. */
-  NioServerSocketChannel newServerChannel() {
-    return new NioServerSocketChannel() {
+  /**
+   * A server channel that admits accepted connections through these caps: epoll where the native
+   * transport loads (as gRPC's own default), NIO elsewhere. The gate is the first handler of the
+   * server channel's pipeline, ahead of the acceptor that registers children, so a refused
+   * connection is closed before it reaches an event loop of its own.
+   */
+  ServerChannel newServerChannel() {
+    ServerChannel channel = EventLoops.EPOLL ? new EpollServerSocketChannel()
+        : new NioServerSocketChannel();
+    channel.pipeline().addLast(new ChannelInboundHandlerAdapter() {
       @Override
-      protected int doReadMessages(List<Object> accepted) throws Exception {
-        int first = accepted.size();
-        int read = super.doReadMessages(accepted);
-        for (int i = accepted.size() - 1; i >= first; i--) {
-          if (!admit((Channel) accepted.get(i))) {
-            accepted.remove(i);
-            read--;
-          }
+      public void channelRead(ChannelHandlerContext ctx, Object message) {
+        if (message instanceof Channel child && !admit(child)) {
+          return;
         }
-        return read;
+        ctx.fireChannelRead(message);
       }
-    };
+    });
+    return channel;
   }
 
   /** Counts {@code child} in, or closes it if a cap is reached. */
@@ -145,6 +154,8 @@ final class ConnectionCaps {
    * process, as grpc's are, on daemon threads, so they need no shutdown of their own.
    */
   static final class EventLoops {
+    /** gRPC's own default: the native transport where it loads. */
+    static final boolean EPOLL = Epoll.isAvailable();
     static final EventLoopGroup BOSS = group("roster-accept-", 1);
     static final EventLoopGroup WORKERS = group("roster-netty-", 0);
 
@@ -157,7 +168,8 @@ final class ConnectionCaps {
         t.setDaemon(true);
         return t;
       };
-      return new MultiThreadIoEventLoopGroup(threads, factory, NioIoHandler.newFactory());
+      return new MultiThreadIoEventLoopGroup(threads, factory,
+          EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
     }
   }
 }
