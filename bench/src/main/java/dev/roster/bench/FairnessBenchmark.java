@@ -48,6 +48,11 @@ public final class FairnessBenchmark implements Callable<Integer> {
     try (EmbeddedDatabase embedded = EmbeddedDatabase.start(dir.resolve("postgres"), 0)) {
       String url = embedded.jdbcUrl();
       scenarios(url);
+    } finally {
+      // The seeded database is ~500 MB: leave nothing behind in /tmp.
+      try (var files = Files.walk(dir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
     }
     return 0;
   }
