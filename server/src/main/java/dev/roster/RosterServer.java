@@ -1,5 +1,6 @@
 package dev.roster;
 
+import com.google.common.util.concurrent.MoreExecutors;
 import dev.roster.access.Access;
 import dev.roster.access.RateLimit;
 import dev.roster.accounts.Accounts;
@@ -79,8 +80,6 @@ public final class RosterServer implements AutoCloseable {
   private final Duration grace;
   private final ExecutorService dispatch;
   private final CallShedding shedding;
-  private static final AtomicInteger DISPATCH_THREAD = new AtomicInteger();
-  private static final int DISPATCH_THREADS = 2;
 
   private RosterServer(Server server, HealthReporter health, Storage storage, Workers workers,
       ExecutorService callThreads, ScheduledExecutorService waits, Duration grace,
@@ -289,15 +288,15 @@ public final class RosterServer implements AutoCloseable {
           config.limits().callThreads(), 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
           daemon("roster-call-", CALL_THREAD));
       shedding = new CallShedding((ThreadPoolExecutor) callThreads, admission.callQueue());
-      // Starts each call (method lookup, the shedding decision) and runs health checks: short,
-      // non-blocking work that must not wait behind queued calls.
-      dispatch = Executors.newFixedThreadPool(DISPATCH_THREADS,
-          daemon("roster-dispatch-", DISPATCH_THREAD));
       // WaitOperation re-checks here instead of holding a call thread; the checks are short reads.
       waits = Executors.newScheduledThreadPool(WAIT_THREADS, daemon("roster-wait-", WAIT_THREAD));
       ((ScheduledThreadPoolExecutor) waits).setRemoveOnCancelPolicy(true);
+      // The default executor only starts each call: the method lookup and CallShedding's O(1)
+      // choice of executor run inline on the transport thread, then gRPC moves the call to the
+      // executor chosen (call threads, or the shed thread), so an admitted call costs one thread
+      // hand-off, as before shedding. Health (never shed) stays there too: it only reads memory.
       var builder = transport
-          .executor(dispatch)
+          .executor(MoreExecutors.directExecutor())
           .callExecutor(shedding)
           .intercept(shedding)
           .addService(health.service())
