@@ -78,13 +78,11 @@ public final class RosterServer implements AutoCloseable {
   private final ExecutorService callThreads;
   private final ScheduledExecutorService waits;
   private final Duration grace;
-  private final ExecutorService dispatch;
   private final CallShedding shedding;
 
   private RosterServer(Server server, HealthReporter health, Storage storage, Workers workers,
       ExecutorService callThreads, ScheduledExecutorService waits, Duration grace,
-      ExecutorService dispatch, CallShedding shedding) {
-    this.dispatch = dispatch;
+      CallShedding shedding) {
     this.shedding = shedding;
     this.server = server;
     this.health = health;
@@ -242,7 +240,6 @@ public final class RosterServer implements AutoCloseable {
     HealthReporter health = null;
     Workers workers = null;
     ExecutorService callThreads = null;
-    ExecutorService dispatch = null;
     CallShedding shedding = null;
     ScheduledExecutorService waits = null;
     try {
@@ -321,18 +318,18 @@ public final class RosterServer implements AutoCloseable {
       log.info("Roster ({}) listening for gRPC on port {}",
           config.jobs().role().name().toLowerCase(java.util.Locale.ROOT), server.getPort());
       return new RosterServer(server, health, storage, workers, callThreads, waits,
-          config.shutdownGrace(), dispatch, shedding);
+          config.shutdownGrace(), shedding);
     } catch (IOException e) {
       closeQuietly(health, workers, storage, Duration.ZERO);
       shutdown(callThreads);
       shutdown(waits);
-      shutdown(dispatch, shedding);
+      shutdown(shedding);
       throw new UncheckedIOException("could not listen on port " + config.grpcPort(), e);
     } catch (RuntimeException e) {
       closeQuietly(health, workers, storage, Duration.ZERO);
       shutdown(callThreads);
       shutdown(waits);
-      shutdown(dispatch, shedding);
+      shutdown(shedding);
       throw e;
     }
   }
@@ -435,12 +432,11 @@ public final class RosterServer implements AutoCloseable {
     closeQuietly(health, workers, storage, Duration.ZERO);
     shutdown(callThreads);
     shutdown(waits);
-    shutdown(dispatch, shedding);
+    shutdown(shedding);
     log.info("stopped");
   }
 
-  private static void shutdown(ExecutorService dispatch, CallShedding shedding) {
-    shutdown(dispatch);
+  private static void shutdown(CallShedding shedding) {
     if (shedding != null) {
       shedding.close();
     }

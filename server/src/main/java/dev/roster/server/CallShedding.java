@@ -22,8 +22,10 @@ import java.util.concurrent.ThreadPoolExecutor;
  * of the pool's queue, no lock, nothing that blocks): below {@code callQueue} the call runs on the
  * call threads; at or above it the call is handed to a single "shed" thread, where the interceptor
  * closes it with UNAVAILABLE ({@link ServerOverloadedException}: SERVER_OVERLOADED and a RetryInfo)
- * before authentication, SQL or the handler run. Health checks are never shed: they run on the
- * server's default executor, which does no call work, so probes answer while calls are refused.
+ * before authentication, SQL or the handler run. The server's default executor is direct: gRPC
+ * runs the method lookup and this choice inline on the transport thread (both are O(1) and never
+ * block), then moves the call to the executor chosen. Health checks are never shed: they stay on
+ * the transport thread (they only read memory), so probes answer while calls are refused.
  */
 public final class CallShedding implements ServerCallExecutorSupplier, ServerInterceptor,
     AutoCloseable {
