@@ -125,6 +125,9 @@ class MalformedMessageTest {
       assertThat(event.getLevel()).isEqualTo(Level.WARN);
       assertThat(event.getFormattedMessage()).contains(METHOD).contains(text);
       assertThat(event.getThrowableProxy()).as("no stack trace").isNull();
+      // Calls start inline on the transport thread (the server's default executor is direct), so
+      // this guards that decoding and the interceptor chain still run on a call thread.
+      assertThat(event.getThreadName()).as("decoded on a call thread").startsWith("roster-call-");
     });
     assertThat(grpcSevere).as("grpc's SEVERE log records").isEmpty();
   }
