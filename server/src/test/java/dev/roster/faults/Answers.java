@@ -20,7 +20,8 @@ import java.util.function.Predicate;
  */
 final class Answers {
   /** One answered call. */
-  record Answer(long start, long end, Status.Code code, String reason, boolean retryInfo) {
+  record Answer(long start, long end, Status.Code code, String reason, boolean retryInfo,
+      String description) {
     long millis() {
       return (end - start) / 1_000_000;
     }
@@ -33,7 +34,7 @@ final class Answers {
   private final ConcurrentLinkedQueue<Answer> answers = new ConcurrentLinkedQueue<>();
 
   void ok(long start) {
-    answers.add(new Answer(start, System.nanoTime(), Status.Code.OK, "", false));
+    answers.add(new Answer(start, System.nanoTime(), Status.Code.OK, "", false, ""));
   }
 
   void failed(long start, Throwable t) {
@@ -55,7 +56,11 @@ final class Answers {
         }
       }
     }
-    answers.add(new Answer(start, end, status.getCode(), reason, retryInfo));
+    String description = status.getDescription() == null ? "" : status.getDescription();
+    if (status.getCause() != null) {
+      description += " (cause " + status.getCause() + ")";
+    }
+    answers.add(new Answer(start, end, status.getCode(), reason, retryInfo, description));
   }
 
   /** All answers, in order of the calls' start. */

@@ -135,7 +135,8 @@ class DatabaseFaultsTest {
   /**
    * Runs one scenario and asserts: no acknowledged write lost or changed, no user created twice,
    * a retry with the same request_id returns the first attempt's user, only UNAVAILABLE or
-   * DEADLINE_EXCEEDED as errors (writers and cheap calls, the whole run), health NOT_SERVING
+   * DEADLINE_EXCEEDED as errors (writers and cheap calls, the whole run; the server's UNAVAILABLE
+   * with a RetryInfo), health NOT_SERVING
    * within 2 s of the fault and SERVING within 2 s of its end (or SERVING throughout when the
    * database stays up), every cheap call started while the server knows of the fault answered or
    * refused within 1 s, a write succeeding within 2 s of the database's return, Roster's sessions

@@ -49,11 +49,26 @@ final class FaultReport {
     return soft;
   }
 
-  /** Asserts that the answers' errors are all UNAVAILABLE or DEADLINE_EXCEEDED. */
+  /**
+   * Asserts that the answers' errors are all UNAVAILABLE or DEADLINE_EXCEEDED, and that the
+   * server's own UNAVAILABLE tell the client when to retry (RetryInfo).
+   */
   void onlyRetryableErrors(String what, List<Answers.Answer> answers) {
     soft.assertThat(Answers.where(answers, a -> !a.ok() && !RETRYABLE.contains(a.code())))
         .as("%s: errors other than UNAVAILABLE/DEADLINE_EXCEEDED (all: %s)", what,
             Answers.detailedCounts(answers))
+        .isEmpty();
+    retryInfoOnServerUnavailable(what, answers);
+  }
+
+  /**
+   * Asserts that every UNAVAILABLE the server itself built (it carries an ErrorInfo; the client
+   * library's own, such as a refused connection, carry nothing) also carries a RetryInfo.
+   */
+  void retryInfoOnServerUnavailable(String what, List<Answers.Answer> answers) {
+    soft.assertThat(Answers.detailedCounts(Answers.where(answers,
+            a -> a.code() == Status.Code.UNAVAILABLE && !a.reason().isEmpty() && !a.retryInfo())))
+        .as("%s: UNAVAILABLE from the server without RetryInfo", what)
         .isEmpty();
   }
 
