@@ -43,6 +43,9 @@ final class HealthWatch implements AutoCloseable {
         state = stub.withDeadlineAfter(1, TimeUnit.SECONDS)
             .check(HealthCheckRequest.getDefaultInstance()).getStatus().name();
       } catch (StatusRuntimeException e) {
+        if (stopped) {
+          return; // the check was interrupted by close(), not answered
+        }
         state = "ERROR:" + e.getStatus().getCode();
       }
       if (!state.equals(last)) {
