@@ -220,6 +220,10 @@ class RosterProcessFaultsTest {
           .put("cheapErrors", Answers.detailedCounts(cheap.answers().all()))
           .put("cheapMaxFromFaultMs", Answers.maxMillis(
               cheap.answers().overlapping(faultStart, Long.MAX_VALUE)))
+          .put("cheapP99FromFaultMs", Answers.p99Millis(
+              cheap.answers().overlapping(faultStart, Long.MAX_VALUE)))
+          .put("cheapFromFault", Answers.counts(
+              cheap.answers().overlapping(faultStart, Long.MAX_VALUE)))
           .put("acknowledged", writes.acknowledgedCount())
           .put("acknowledgedAfterRetry", writes.acknowledged().values().stream()
               .filter(a -> a.attempts() > 1).count())
