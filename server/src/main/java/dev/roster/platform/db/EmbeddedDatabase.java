@@ -268,7 +268,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
   /** One line, without the log's timestamp prefix, bounded. */
   private static String trim(String line) {
     String text = line.replaceAll("\\s+", " ").trim()
-        .replaceFirst("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d(\\.\\d+)? \\S+ \\[\\d+\\] ", "");
+        .replaceAll("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d(\\.\\d+)? \\S+ \\[\\d+\\] ", "");
     return text.length() > 300 ? text.substring(0, 300) + "..." : text;
   }
 
