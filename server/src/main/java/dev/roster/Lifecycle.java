@@ -24,7 +24,17 @@ final class Lifecycle<T extends AutoCloseable> {
   static final Duration START_ABORT_WAIT = Duration.ofSeconds(20);
 
   private final CountDownLatch settled = new CountDownLatch(1);
+  private final Duration startAbortWait;
   private volatile T started;
+
+  Lifecycle() {
+    this(START_ABORT_WAIT);
+  }
+
+  /** With another bound on the wait for a start-up in progress (tests). */
+  Lifecycle(Duration startAbortWait) {
+    this.startAbortWait = startAbortWait;
+  }
 
   /** Registers the shutdown hook; call before {@link #start}. */
   Lifecycle<T> registerHook(String threadName) {
@@ -51,9 +61,9 @@ final class Lifecycle<T extends AutoCloseable> {
   /** The hook. */
   void stop() {
     try {
-      if (!settled.await(START_ABORT_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+      if (!settled.await(startAbortWait.toMillis(), TimeUnit.MILLISECONDS)) {
         log.warn("start-up did not stop within {} of the shutdown; stopping the embedded"
-            + " PostgreSQL, if any, and exiting", START_ABORT_WAIT);
+            + " PostgreSQL, if any, and exiting", startAbortWait);
         EmbeddedDatabase.stopAllInThisProcess();
         return;
       }
