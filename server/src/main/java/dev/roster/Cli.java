@@ -43,7 +43,8 @@ public final class Cli implements Callable<Integer> {
     public Integer call() throws Exception {
       RosterConfig config = config();
       // Before start-up, so that a signal at any moment of it stops what has started.
-      Lifecycle<RosterServer> lifecycle = new Lifecycle<RosterServer>().registerHook("roster-shutdown");
+      Lifecycle<RosterServer> lifecycle =
+          new Lifecycle<RosterServer>().registerHook("roster-shutdown");
       RosterServer server;
       try {
         server = lifecycle.start(() -> RosterServer.start(config));
