@@ -11,6 +11,7 @@ import dev.roster.jobs.Workers;
 import dev.roster.mail.EmlFileMailer;
 import dev.roster.mail.Mailer;
 import dev.roster.mail.SmtpMailer;
+import dev.roster.platform.JvmShutdown;
 import dev.roster.platform.db.Database;
 import dev.roster.platform.db.DatabasePools;
 import dev.roster.platform.db.DatabasePools.Pool;
@@ -138,8 +139,7 @@ public final class RosterServer implements AutoCloseable {
           user = config.databaseUser();
           password = config.databasePassword();
         } else {
-          embedded = EmbeddedDatabase.start(config.dataDir().resolve("postgres"),
-              config.embeddedDatabasePort());
+          embedded = EmbeddedDatabase.start(config.dataDir(), config.embeddedDatabasePort());
           url = embedded.jdbcUrl();
           user = embedded.user();
           password = "";
@@ -150,6 +150,8 @@ public final class RosterServer implements AutoCloseable {
       } catch (RuntimeException e) {
         if (embedded != null) {
           embedded.close();
+          // Migrations on a full disk: the same one line as a start on a full disk.
+          throw embedded.explain(e);
         }
         throw e;
       }
@@ -243,6 +245,8 @@ public final class RosterServer implements AutoCloseable {
     CallShedding shedding = null;
     ScheduledExecutorService waits = null;
     try {
+      pauseForTests();
+      JvmShutdown.abortStartIfInProgress("starting the services");
       DatabasePools pools = storage.pools();
       // Health probes on a connection of its own, so it is never queued behind calls or jobs.
       health = new HealthReporter(
@@ -314,6 +318,7 @@ public final class RosterServer implements AutoCloseable {
       if (config.jobs().role().runsJobs()) {
         workers = startWorkers(config, pools, accounts);
       }
+      JvmShutdown.abortStartIfInProgress("listening for gRPC");
       Server server = builder.build().start();
       log.info("Roster ({}) listening for gRPC on port {}",
           config.jobs().role().name().toLowerCase(java.util.Locale.ROOT), server.getPort());
@@ -331,6 +336,29 @@ public final class RosterServer implements AutoCloseable {
       shutdown(waits);
       shutdown(shedding);
       throw e;
+    }
+  }
+
+  /**
+   * Test-only: {@code -Droster.test.pauseAfterDatabase=30s} holds start-up here, with the database
+   * up and gRPC not yet listening, so a test can signal the JVM at that moment; a shutdown ends
+   * the pause at once. Unset (always, outside tests), it does nothing.
+   */
+  private static void pauseForTests() {
+    String value = System.getProperty("roster.test.pauseAfterDatabase", "").trim();
+    if (value.isEmpty()) {
+      return;
+    }
+    Duration pause = Duration.parse("PT" + value.toUpperCase(java.util.Locale.ROOT));
+    log.info("start-up paused for {} after the database (roster.test.pauseAfterDatabase)", pause);
+    long end = System.nanoTime() + pause.toNanos();
+    while (System.nanoTime() - end < 0 && !JvmShutdown.inProgress()) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
   }
 
@@ -352,6 +380,12 @@ public final class RosterServer implements AutoCloseable {
         ? new SmtpMailer(mail.smtpHost().get(), mail.smtpPort(), mail.startTls(), mail.username(),
             mail.password(), mail.from(), Duration.ofSeconds(30))
         : new EmlFileMailer(config.dataDir().resolve("mail"), mail.from());
+    // Temporary files of writes cut short by a killed process (old enough not to be another
+    // live process's, when several share the directory).
+    if (mailer instanceof EmlFileMailer eml) {
+      eml.sweep(Clock.systemUTC());
+    }
+    accounts.sweepPartialExports(config.dataDir().resolve("exports"));
     int concurrency = config.jobs().queues().values().stream().mapToInt(Integer::intValue).sum();
     if (config.databaseJobsPoolSize() < concurrency) {
       log.warn("ROSTER_DATABASE_JOBS_POOL_SIZE={} is under the {} jobs ROSTER_QUEUES may run at once;"
