@@ -189,7 +189,7 @@ class DatabaseOutageTest {
     }
     awaitHealth(ServingStatus.NOT_SERVING, stopping);
     // Long enough for HikariCP's retry backoff to reach seconds, had it kept retrying.
-    sleep(Long.getLong("outageMs", 3000));
+    sleep(3000);
 
     postgres.startAgain();
     long acceptingAt = System.nanoTime();
