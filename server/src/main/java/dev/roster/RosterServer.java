@@ -100,7 +100,7 @@ public final class RosterServer implements AutoCloseable {
 
   /**
    * The database a process works on (external, or embedded and started by us) and the connection
-   * pools its role needs.
+   * pools its role needs, and the settings they were opened with (for the database probe).
    */
   public record Storage(DatabasePools pools, EmbeddedDatabase embedded, Database.Settings settings)
       implements AutoCloseable {
@@ -159,6 +159,12 @@ public final class RosterServer implements AutoCloseable {
         }
         throw e;
       }
+    }
+
+    /** Without {@code settings}, which hold the database password. */
+    @Override
+    public String toString() {
+      return "Storage[pools=" + pools.pools() + ", embedded=" + (embedded != null) + "]";
     }
 
     @Override
