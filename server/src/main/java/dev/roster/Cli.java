@@ -4,11 +4,15 @@ import dev.roster.access.Access;
 import dev.roster.access.CreatedApiKey;
 import dev.roster.accounts.Accounts;
 import dev.roster.config.RosterConfig;
+import dev.roster.platform.JvmShutdown;
 import dev.roster.platform.db.DatabasePools;
+import dev.roster.platform.db.EmbeddedDatabaseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,6 +25,7 @@ import picocli.CommandLine.Option;
     description = "Roster accounts service. Without a command: serve gRPC.",
     subcommands = {Cli.Serve.class, Cli.MintAdminKey.class})
 public final class Cli implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(Cli.class);
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new Cli()).execute(args));
@@ -36,8 +41,20 @@ public final class Cli implements Callable<Integer> {
   static final class Serve implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
-      RosterServer server = RosterServer.start(config());
-      Runtime.getRuntime().addShutdownHook(new Thread(server::close, "roster-shutdown"));
+      RosterConfig config = config();
+      // Before start-up, so that a signal at any moment of it stops what has started.
+      Lifecycle<RosterServer> lifecycle =
+          new Lifecycle<RosterServer>().registerHook("roster-shutdown");
+      RosterServer server;
+      try {
+        server = lifecycle.start(() -> RosterServer.start(config));
+      } catch (EmbeddedDatabaseException e) {
+        return fail(e);
+      } catch (JvmShutdown.StartAbortedException e) {
+        // The JVM is exiting (143 after SIGTERM); the hook has waited for this.
+        log.info("{}", e.getMessage());
+        return 1;
+      }
       server.awaitTermination();
       return 0;
     }
@@ -46,7 +63,8 @@ public final class Cli implements Callable<Integer> {
   /** Creates a platform-admin API key and prints its secret once. */
   @Command(name = "mint-admin-key", mixinStandardHelpOptions = true,
       description = "Create a platform-admin API key in the configured database and print its"
-          + " secret (shown only once). With the embedded database, stop the server first.")
+          + " secret (shown only once). With the embedded database, stop the server first (the"
+          + " data directory serves one process at a time).")
   static final class MintAdminKey implements Callable<Integer> {
     @Option(names = "--display-name", defaultValue = "admin key",
         description = "what the key is for (default: ${DEFAULT-VALUE})")
@@ -55,9 +73,19 @@ public final class Cli implements Callable<Integer> {
     @Override
     public Integer call() {
       RosterConfig config = config();
-      // One connection does for one insert; the role's pools would be dozens.
-      try (RosterServer.Storage storage = RosterServer.Storage.open(config,
-          java.util.Map.of(DatabasePools.Pool.API, 1))) {
+      Lifecycle<RosterServer.Storage> lifecycle =
+          new Lifecycle<RosterServer.Storage>().registerHook("roster-mint-shutdown");
+      RosterServer.Storage opened;
+      try {
+        // One connection does for one insert; the role's pools would be dozens.
+        opened = lifecycle.start(() -> RosterServer.Storage.open(config,
+            java.util.Map.of(DatabasePools.Pool.API, 1)));
+      } catch (EmbeddedDatabaseException e) {
+        return fail(e);
+      } catch (JvmShutdown.StartAbortedException e) {
+        return 1;
+      }
+      try (RosterServer.Storage storage = opened) {
         Jdbi jdbi = storage.pools().jdbi(DatabasePools.Pool.API);
         Access access = new Access(jdbi, new Accounts(jdbi, Clock.systemUTC()), Clock.systemUTC(),
             Duration.ofSeconds(1));
@@ -65,9 +93,20 @@ public final class Cli implements Callable<Integer> {
         System.err.println("Created platform-admin API key apiKeys/" + created.key().id()
             + ". Its secret, shown only this once:");
         System.out.println(created.secret());
+      } finally {
+        lifecycle.closed();
       }
       return 0;
     }
+  }
+
+  /** A start-up failure the operator can act on: its one line on stderr, no stack trace. */
+  private static int fail(EmbeddedDatabaseException e) {
+    System.err.println("roster: " + e.getMessage());
+    if (e.getCause() != null) {
+      log.debug("start-up failure", e);
+    }
+    return 1;
   }
 
   private static RosterConfig config() {

@@ -11,7 +11,10 @@ import dev.roster.jobs.Workers;
 import dev.roster.mail.EmlFileMailer;
 import dev.roster.mail.Mailer;
 import dev.roster.mail.SmtpMailer;
+import dev.roster.platform.JvmShutdown;
 import dev.roster.platform.db.Database;
+import dev.roster.platform.db.DatabaseAvailability;
+import dev.roster.platform.db.DatabaseProbe;
 import dev.roster.platform.db.DatabasePools;
 import dev.roster.platform.db.DatabasePools.Pool;
 import dev.roster.platform.db.EmbeddedDatabase;
@@ -27,6 +30,7 @@ import dev.roster.server.ClientAddress;
 import dev.roster.server.DeadlineInterceptor;
 import dev.roster.server.RateLimiter;
 import dev.roster.server.CompressionInterceptor;
+import dev.roster.server.DatabaseGate;
 import dev.roster.server.ErrorInterceptor;
 import dev.roster.server.HealthReporter;
 import dev.roster.server.MessageDecoding;
@@ -68,6 +72,7 @@ public final class RosterServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RosterServer.class);
 
   private final Server server;
+  private final DatabaseProbe probe;
   private final HealthReporter health;
   private final Storage storage;
   private static final AtomicInteger CALL_THREAD = new AtomicInteger();
@@ -80,10 +85,11 @@ public final class RosterServer implements AutoCloseable {
   private final Duration grace;
   private final CallShedding shedding;
 
-  private RosterServer(Server server, HealthReporter health, Storage storage, Workers workers,
-      ExecutorService callThreads, ScheduledExecutorService waits, Duration grace,
+  private RosterServer(Server server, DatabaseProbe probe, HealthReporter health, Storage storage,
+      Workers workers, ExecutorService callThreads, ScheduledExecutorService waits, Duration grace,
       CallShedding shedding) {
     this.shedding = shedding;
+    this.probe = probe;
     this.server = server;
     this.health = health;
     this.storage = storage;
@@ -95,9 +101,10 @@ public final class RosterServer implements AutoCloseable {
 
   /**
    * The database a process works on (external, or embedded and started by us) and the connection
-   * pools its role needs.
+   * pools its role needs, and the settings they were opened with (for the database probe).
    */
-  public record Storage(DatabasePools pools, EmbeddedDatabase embedded) implements AutoCloseable {
+  public record Storage(DatabasePools pools, EmbeddedDatabase embedded, Database.Settings settings)
+      implements AutoCloseable {
     /**
      * Connects to (or starts) the configured database, migrates it and opens the pools of the
      * configured role ({@link #poolsFor}).
@@ -109,8 +116,8 @@ public final class RosterServer implements AutoCloseable {
     /**
      * The pools a process of {@code config}'s role opens, with their sizes: serving the API needs
      * the API and authentication pools, running jobs the jobs pool and the queue's bookkeeping
-     * pool (one connection per bookkeeping thread, so those threads never wait), and every role
-     * one connection for the health probe.
+     * pool (one connection per bookkeeping thread, so those threads never wait). The database
+     * probe (every role) has one connection of its own, outside the pools.
      */
     public static Map<Pool, Integer> poolsFor(RosterConfig config) {
       Map<Pool, Integer> pools = new EnumMap<>(Pool.class);
@@ -122,7 +129,6 @@ public final class RosterServer implements AutoCloseable {
         pools.put(Pool.JOBS, config.databaseJobsPoolSize());
         pools.put(Pool.JOBS_CONTROL, Workers.CONTROL_CONNECTIONS);
       }
-      pools.put(Pool.HEALTH, 1);
       return pools;
     }
 
@@ -138,21 +144,29 @@ public final class RosterServer implements AutoCloseable {
           user = config.databaseUser();
           password = config.databasePassword();
         } else {
-          embedded = EmbeddedDatabase.start(config.dataDir().resolve("postgres"),
-              config.embeddedDatabasePort());
+          embedded = EmbeddedDatabase.start(config.dataDir(), config.embeddedDatabasePort());
           url = embedded.jdbcUrl();
           user = embedded.user();
           password = "";
         }
-        return new Storage(DatabasePools.open(new Database.Settings(url, user, password,
+        Database.Settings settings = new Database.Settings(url, user, password,
             config.databasePoolSize(), config.databaseConnectTimeout(),
-            config.databaseSocketTimeout(), config.databaseAcquireTimeout()), pools), embedded);
+            config.databaseSocketTimeout(), config.databaseAcquireTimeout());
+        return new Storage(DatabasePools.open(settings, pools), embedded, settings);
       } catch (RuntimeException e) {
         if (embedded != null) {
           embedded.close();
+          // Migrations on a full disk: the same one line as a start on a full disk.
+          throw embedded.explain(e);
         }
         throw e;
       }
+    }
+
+    /** Without {@code settings}, which hold the database password. */
+    @Override
+    public String toString() {
+      return "Storage[pools=" + pools.pools() + ", embedded=" + (embedded != null) + "]";
     }
 
     @Override
@@ -237,17 +251,23 @@ public final class RosterServer implements AutoCloseable {
   private static RosterServer start(RosterConfig config, Clock clock, LongSupplier nanoTime,
       ServerBuilder<?> transport) {
     Storage storage = Storage.open(config);
+    DatabaseProbe probe = null;
     HealthReporter health = null;
     Workers workers = null;
     ExecutorService callThreads = null;
     CallShedding shedding = null;
     ScheduledExecutorService waits = null;
     try {
+      pauseForTests();
+      JvmShutdown.abortStartIfInProgress("starting the services");
       DatabasePools pools = storage.pools();
-      // Health probes on a connection of its own, so it is never queued behind calls or jobs.
-      health = new HealthReporter(
-          () -> pools.ping(Pool.HEALTH, config.databaseConnectTimeout()),
-          config.healthCheckInterval(), config.jobs().role().servesApi());
+      // The probe has a connection of its own, so it is never queued behind calls or jobs. Its
+      // verdict drives health and refuses calls at the door while the database is down.
+      probe = DatabaseProbe.start(storage.settings(), config.healthCheckInterval(),
+          config.healthCheckTimeout());
+      DatabaseAvailability database = probe.availability();
+      database.onChange(pools::availabilityChanged);
+      health = new HealthReporter(database, config.jobs().role().servesApi());
       // The contexts' handle: the API pool, or in a worker (no API) the jobs pool, which then
       // serves only the start-up work below.
       Jdbi main = pools.jdbi(pools.has(Pool.API) ? Pool.API : Pool.JOBS);
@@ -263,8 +283,9 @@ public final class RosterServer implements AutoCloseable {
           : SigningKeys.fromConfig(config.pageTokenKeys());
       PageTokens pageTokens = new PageTokens(keys, clock, config.pageTokenTtl());
 
-      // Listed innermost first: a call meets compression, then error translation, then the
-      // deadline, then authentication, then the handler.
+      // Listed innermost first: a call meets the database gate (refused at once while the
+      // database is down), compression, error translation, the deadline, authentication, the
+      // per-key and per-organization bulkheads, then the handler.
       RateLimit defaultLimit = new RateLimit(
           config.security().rateLimitPerSecond(), config.security().rateLimitBurst());
       RosterConfig.Admission admission = config.admission();
@@ -277,8 +298,9 @@ public final class RosterServer implements AutoCloseable {
           new AuthInterceptor(authBrake(access, config, clock),
               new ClientAddress(config.security().trustedProxies()), rateLimiter),
           new DeadlineInterceptor(config.limits().defaultDeadline(), admission.maxDeadline()),
-          new ErrorInterceptor(),
-          new CompressionInterceptor()};
+          new ErrorInterceptor(database::up),
+          new CompressionInterceptor(),
+          new DatabaseGate(database)};
       // The queue is unbounded so that tasks of admitted calls are never rejected; CallShedding
       // refuses new calls while it holds ROSTER_CALL_QUEUE of them.
       callThreads = new ThreadPoolExecutor(config.limits().callThreads(),
@@ -314,23 +336,47 @@ public final class RosterServer implements AutoCloseable {
       if (config.jobs().role().runsJobs()) {
         workers = startWorkers(config, pools, accounts);
       }
+      JvmShutdown.abortStartIfInProgress("listening for gRPC");
       Server server = builder.build().start();
       log.info("Roster ({}) listening for gRPC on port {}",
           config.jobs().role().name().toLowerCase(java.util.Locale.ROOT), server.getPort());
-      return new RosterServer(server, health, storage, workers, callThreads, waits,
+      return new RosterServer(server, probe, health, storage, workers, callThreads, waits,
           config.shutdownGrace(), shedding);
     } catch (IOException e) {
-      closeQuietly(health, workers, storage, Duration.ZERO);
+      closeQuietly(probe, health, workers, storage, Duration.ZERO);
       shutdown(callThreads);
       shutdown(waits);
       shutdown(shedding);
       throw new UncheckedIOException("could not listen on port " + config.grpcPort(), e);
     } catch (RuntimeException e) {
-      closeQuietly(health, workers, storage, Duration.ZERO);
+      closeQuietly(probe, health, workers, storage, Duration.ZERO);
       shutdown(callThreads);
       shutdown(waits);
       shutdown(shedding);
       throw e;
+    }
+  }
+
+  /**
+   * Test-only: {@code -Droster.test.pauseAfterDatabase=30s} holds start-up here, with the database
+   * up and gRPC not yet listening, so a test can signal the JVM at that moment; a shutdown ends
+   * the pause at once. Unset (always, outside tests), it does nothing.
+   */
+  private static void pauseForTests() {
+    String value = System.getProperty("roster.test.pauseAfterDatabase", "").trim();
+    if (value.isEmpty()) {
+      return;
+    }
+    Duration pause = Duration.parse("PT" + value.toUpperCase(java.util.Locale.ROOT));
+    log.info("start-up paused for {} after the database (roster.test.pauseAfterDatabase)", pause);
+    long end = System.nanoTime() + pause.toNanos();
+    while (System.nanoTime() - end < 0 && !JvmShutdown.inProgress()) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
   }
 
@@ -352,6 +398,12 @@ public final class RosterServer implements AutoCloseable {
         ? new SmtpMailer(mail.smtpHost().get(), mail.smtpPort(), mail.startTls(), mail.username(),
             mail.password(), mail.from(), Duration.ofSeconds(30))
         : new EmlFileMailer(config.dataDir().resolve("mail"), mail.from());
+    // Temporary files of writes cut short by a killed process (old enough not to be another
+    // live process's, when several share the directory).
+    if (mailer instanceof EmlFileMailer eml) {
+      eml.sweep(Clock.systemUTC());
+    }
+    accounts.sweepPartialExports(config.dataDir().resolve("exports"));
     int concurrency = config.jobs().queues().values().stream().mapToInt(Integer::intValue).sum();
     if (config.databaseJobsPoolSize() < concurrency) {
       log.warn("ROSTER_DATABASE_JOBS_POOL_SIZE={} is under the {} jobs ROSTER_QUEUES may run at once;"
@@ -429,7 +481,7 @@ public final class RosterServer implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    closeQuietly(health, workers, storage, Duration.ZERO);
+    closeQuietly(probe, health, workers, storage, Duration.ZERO);
     shutdown(callThreads);
     shutdown(waits);
     shutdown(shedding);
@@ -448,10 +500,13 @@ public final class RosterServer implements AutoCloseable {
     }
   }
 
-  private static void closeQuietly(HealthReporter health, Workers workers, Storage storage,
-      Duration grace) {
+  private static void closeQuietly(DatabaseProbe probe, HealthReporter health, Workers workers,
+      Storage storage, Duration grace) {
     if (health != null) {
       health.close();
+    }
+    if (probe != null) {
+      probe.close();
     }
     if (workers != null) {
       workers.close(grace);

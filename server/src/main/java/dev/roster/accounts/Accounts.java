@@ -85,7 +85,17 @@ public final class Accounts {
     return Map.of(
         WelcomeEmails.KIND, WelcomeEmails.handler(jobsJdbi, clock, mailer, mailDailyQuota),
         Exports.KIND, jobsExports.handler(exportDirectory),
-        Exports.EXPIRE_KIND, jobsExports.expireHandler());
+        Exports.EXPIRE_KIND, jobsExports.expireHandler(exportDirectory));
+  }
+
+  /**
+   * Deletes the temporary files of exports whose process died mid-write (SIGKILL, out of memory)
+   * from {@code exportDirectory}, once they are older than any attempt may run (an hour and ten
+   * minutes), so that processes sharing the directory keep theirs; returns how many. Worker
+   * processes call it when they start; the hourly expiry job does it too.
+   */
+  public int sweepPartialExports(Path exportDirectory) {
+    return exports.sweepPartials(exportDirectory);
   }
 
   /**

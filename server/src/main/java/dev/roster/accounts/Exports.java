@@ -11,6 +11,7 @@ import dev.roster.jobs.JobQueue;
 import dev.roster.jobs.JobRequest;
 import dev.roster.jobs.JobState;
 import dev.roster.platform.Ids;
+import dev.roster.platform.files.StaleFiles;
 import dev.roster.platform.query.Filters;
 import dev.roster.platform.query.ListPlan;
 import dev.roster.platform.query.ListQuery;
@@ -58,6 +59,14 @@ final class Exports {
   private static final Logger log = LoggerFactory.getLogger(Exports.class);
   private static final int PAGE = 1000;
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** An attempt that runs longer is interrupted (and deletes its own partial file). */
+  static final Duration TIMEOUT = Duration.ofHours(1);
+  static final String PARTIAL_GLOB = "*.partial";
+  /**
+   * A partial file untouched for this long cannot belong to a live attempt, whichever process
+   * (sharing the directory) runs it: it is older than the attempt timeout, plus a margin.
+   */
+  static final Duration PARTIAL_STALE_AFTER = TIMEOUT.plusMinutes(10);
 
   private final Jdbi jdbi;
   private final Clock clock;
@@ -86,7 +95,7 @@ final class Exports {
               .put("organizationId", organizationId.toString())
               .put("operationId", id.toString()).toString())
           .withQueue(QUEUE).withPartition(partition).withMaxAttempts(5)
-          .withTimeout(Duration.ofHours(1))).id();
+          .withTimeout(TIMEOUT)).id();
       Instant now = now();
       OperationStore.insert(h, organizationId, id, KIND, filter, jobId, now);
       return OperationStore.find(h, organizationId, id, now).orElseThrow();
@@ -190,14 +199,26 @@ final class Exports {
     return total;
   }
 
-  /** The worker side of {@link #expire}: a recurring job that expires with Roster's clock. */
-  JobHandler expireHandler() {
+  /**
+   * The worker side of {@link #expire}: a recurring job that expires with Roster's clock, and
+   * sweeps the stale partial files of {@code directory} ({@link #sweepPartials}).
+   */
+  JobHandler expireHandler(Path directory) {
     return job -> {
       int deleted = expire(now());
       if (deleted > 0) {
         log.info("deleted {} expired exports and their files", deleted);
       }
+      sweepPartials(directory);
     };
+  }
+
+  /**
+   * Deletes the partial files left in {@code directory} by attempts whose process died mid-export
+   * (an attempt that fails deletes its own), once untouched for {@link #PARTIAL_STALE_AFTER}.
+   */
+  int sweepPartials(Path directory) {
+    return StaleFiles.sweep(directory, PARTIAL_GLOB, PARTIAL_STALE_AFTER, clock);
   }
 
   /** The worker side: writes the file under {@code directory}. Safe to run again (at least once). */

@@ -25,7 +25,10 @@ import java.util.Optional;
  * @param databaseConnectTimeout how long to wait for a new database connection to open
  * @param databaseSocketTimeout how long one database read may block before the connection is dropped
  * @param databaseAcquireTimeout how long a call waits for a free pooled connection
- * @param healthCheckInterval how often the database is probed for the health service
+ * @param healthCheckInterval how often the database is probed (health, and refusing calls while it
+ *     is down)
+ * @param healthCheckTimeout how long one probe may wait for the database's answer; no answer in
+ *     time counts as a failure
  * @param shutdownGrace how long in-flight calls get to finish after SIGTERM
  * @param pageTokenKeys base64 secrets that sign page tokens, newest first; empty means keys kept in
  *     the database
@@ -53,6 +56,7 @@ public record RosterConfig(
     Duration databaseSocketTimeout,
     Duration databaseAcquireTimeout,
     Duration healthCheckInterval,
+    Duration healthCheckTimeout,
     Duration shutdownGrace,
     List<String> pageTokenKeys,
     Duration pageTokenTtl,
@@ -260,7 +264,8 @@ public record RosterConfig(
         r.positive("ROSTER_DATABASE_CONNECT_TIMEOUT", Duration.ofSeconds(5)),
         r.positive("ROSTER_DATABASE_SOCKET_TIMEOUT", Duration.ofSeconds(30)),
         r.positive("ROSTER_DATABASE_ACQUIRE_TIMEOUT", Duration.ofSeconds(5)),
-        r.positive("ROSTER_HEALTH_CHECK_INTERVAL", Duration.ofSeconds(5)),
+        r.positive("ROSTER_HEALTH_CHECK_INTERVAL", Duration.ofMillis(500)),
+        r.positive("ROSTER_HEALTH_CHECK_TIMEOUT", Duration.ofSeconds(1)),
         r.duration("ROSTER_SHUTDOWN_GRACE", Duration.ofSeconds(20)),
         r.base64Secrets("ROSTER_PAGE_TOKEN_KEYS"),
         r.positive("ROSTER_PAGE_TOKEN_TTL", Duration.ofDays(3)),

@@ -6,6 +6,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.StatusRuntimeException;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,6 +16,21 @@ import org.slf4j.LoggerFactory;
  */
 public final class ErrorInterceptor implements ServerInterceptor {
   private static final Logger log = LoggerFactory.getLogger(ErrorInterceptor.class);
+
+  private final BooleanSupplier databaseUp;
+
+  /** Translates as if the database were up (for servers without a database probe). */
+  public ErrorInterceptor() {
+    this(() -> true);
+  }
+
+  /**
+   * Translates knowing whether the database is up ({@code databaseUp}, a read that never blocks),
+   * so database failures while it is down are UNAVAILABLE (see {@link ErrorTranslator}).
+   */
+  public ErrorInterceptor(BooleanSupplier databaseUp) {
+    this.databaseUp = databaseUp;
+  }
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
@@ -56,9 +72,9 @@ public final class ErrorInterceptor implements ServerInterceptor {
     };
   }
 
-  private static void close(ServerCall<?, ?> call, RuntimeException e) {
-    StatusRuntimeException status =
-        ErrorTranslator.translate(e, call.getMethodDescriptor().getFullMethodName());
+  private void close(ServerCall<?, ?> call, RuntimeException e) {
+    StatusRuntimeException status = ErrorTranslator.translate(e,
+        call.getMethodDescriptor().getFullMethodName(), databaseUp.getAsBoolean());
     try {
       call.close(status.getStatus(),
           status.getTrailers() == null ? new Metadata() : status.getTrailers());

@@ -6,6 +6,7 @@ import com.google.rpc.Code;
 import com.google.rpc.ErrorInfo;
 import com.google.rpc.Status;
 import dev.roster.platform.db.DatabaseFailures;
+import dev.roster.platform.db.DatabaseUnavailableException;
 import com.google.rpc.RetryInfo;
 import dev.roster.platform.errors.AbortedException;
 import dev.roster.platform.errors.DeadlineExceededException;
@@ -32,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * The one place where exceptions become gRPC statuses. Every status carries a
  * {@code google.rpc.ErrorInfo} (stable reason, domain {@value #DOMAIN}); bad input also carries a
  * {@code google.rpc.BadRequest} (at most {@value InvalidArgumentException#MAX_REPORTED} violations),
- * quota refusals a {@code google.rpc.RetryInfo}. Messages are cut to {@value #MAX_MESSAGE_BYTES}
+ * quota refusals and an unavailable database a {@code google.rpc.RetryInfo}. Messages are cut to {@value #MAX_MESSAGE_BYTES}
  * bytes, so an error always fits in the 8 KiB of trailers gRPC clients accept. Unexpected exceptions become INTERNAL with an incident id: the
  * stack trace goes to the log under that id, never onto the wire.
  *
@@ -55,20 +56,32 @@ public final class ErrorTranslator {
    *     has no status here (a programming error)
    */
   public static StatusRuntimeException translate(Throwable failure, String method) {
+    return translate(failure, method, true);
+  }
+
+  /**
+   * As {@link #translate(Throwable, String)}, knowing whether the database is up
+   * ({@code databaseUp}, from the probe): while it is down, any failure of database work is
+   * UNAVAILABLE {@code DATABASE_UNAVAILABLE} with a RetryInfo, even a statement cancelled because
+   * the call ran out of time (which, with the database up, is DEADLINE_EXCEEDED), since the
+   * database and not the call is the problem and a retry helps.
+   */
+  public static StatusRuntimeException translate(Throwable failure, String method,
+      boolean databaseUp) {
     if (failure instanceof StatusRuntimeException already) {
       return already;
     }
     if (failure instanceof RosterException e) {
       return fromRule(e);
     }
+    if (DatabaseFailures.isUnreachable(failure)
+        || !databaseUp && DatabaseFailures.isDatabaseFailure(failure)) {
+      log.warn("{} failed: database unavailable: {}", method, failure.toString());
+      return fromRule(DatabaseUnavailableException.unreachable());
+    }
     if (DatabaseFailures.isCancelled(failure)) {
       return build(Code.DEADLINE_EXCEEDED, "the call ran out of time; its database work was"
           + " cancelled", errorInfo("DEADLINE_EXCEEDED", Map.of()));
-    }
-    if (DatabaseFailures.isUnreachable(failure)) {
-      log.warn("{} failed: database unavailable: {}", method, failure.toString());
-      return build(Code.UNAVAILABLE, "the database is unavailable; retry with backoff",
-          errorInfo("DATABASE_UNAVAILABLE", Map.of()));
     }
     String incident = UUID.randomUUID().toString();
     log.error("{} failed with an unexpected error, incident {}", method, incident, failure);

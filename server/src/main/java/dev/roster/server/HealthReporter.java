@@ -1,49 +1,35 @@
 package dev.roster.server;
 
+import dev.roster.platform.db.DatabaseAvailability;
 import dev.roster.proto.accounts.v1.AccountsServiceGrpc;
 import io.grpc.BindableService;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
-import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BooleanSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Serves grpc.health.v1.Health: SERVING while the database answers, NOT_SERVING when it does not
- * and, for good, once shutdown begins. The probe runs on its own thread so a health check never
- * waits on the database.
+ * Serves grpc.health.v1.Health: SERVING while the database is up ({@link DatabaseAvailability},
+ * decided by the database probe), NOT_SERVING while it is down and, for good, once shutdown
+ * begins. A health check only reads the status kept here; it never waits on the database.
  */
 public final class HealthReporter implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(HealthReporter.class);
-
   private final HealthStatusManager manager = new HealthStatusManager();
-  private final ScheduledExecutorService probe = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "roster-health-probe");
-    t.setDaemon(true);
-    return t;
-  });
   private final AtomicBoolean shutDown = new AtomicBoolean();
-  private volatile ServingStatus current = ServingStatus.NOT_SERVING;
-
   private final String[] services;
+  private final DatabaseAvailability database;
 
   /**
-   * Probes {@code databaseUp} now and then every {@code interval}; reports the API services too
-   * only when this process serves them ({@code servesApi}).
+   * Reports {@code database}'s availability from now on, for {@code ""} and, only when this
+   * process serves the API ({@code servesApi}), for AccountsService too.
    */
-  public HealthReporter(BooleanSupplier databaseUp, Duration interval, boolean servesApi) {
+  public HealthReporter(DatabaseAvailability database, boolean servesApi) {
     this.services = servesApi
         ? new String[] {HealthStatusManager.SERVICE_NAME_ALL_SERVICES, AccountsServiceGrpc.SERVICE_NAME}
         : new String[] {HealthStatusManager.SERVICE_NAME_ALL_SERVICES};
-    set(ServingStatus.NOT_SERVING);
-    check(databaseUp);
-    probe.scheduleWithFixedDelay(() -> check(databaseUp), interval.toMillis(), interval.toMillis(),
-        TimeUnit.MILLISECONDS);
+    this.database = database;
+    // The probe logs each transition (with its cause); no second line here.
+    database.onChange(up -> refresh());
+    refresh();
   }
 
   public BindableService service() {
@@ -53,24 +39,22 @@ public final class HealthReporter implements AutoCloseable {
   /** Reports NOT_SERVING from now on, whatever the database says. Safe to call more than once. */
   public void enterShutdown() {
     if (shutDown.compareAndSet(false, true)) {
-      probe.shutdownNow();
-      manager.enterTerminalState();
+      synchronized (this) {
+        manager.enterTerminalState();
+      }
     }
   }
 
-  private void check(BooleanSupplier databaseUp) {
-    ServingStatus next = databaseUp.getAsBoolean() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
-    if (next != current) {
-      log.info("health: {} -> {}", current, next);
-      set(next);
+  /** Sets the status from the database's current state (read under the lock, so never stale). */
+  private synchronized ServingStatus refresh() {
+    ServingStatus status = database.up() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+    if (shutDown.get()) {
+      return ServingStatus.NOT_SERVING;
     }
-  }
-
-  private void set(ServingStatus status) {
-    current = status;
     for (String service : services) {
       manager.setStatus(service, status);
     }
+    return status;
   }
 
   @Override

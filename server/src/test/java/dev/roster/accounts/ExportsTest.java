@@ -17,6 +17,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -212,6 +213,32 @@ class ExportsTest {
         .get(job.kind()).perform(job);
     assertThat(rowExists(op.id())).isFalse();
     assertThat(directory.resolve(op.id() + ".ndjson.gz")).doesNotExist();
+  }
+
+  @Test
+  void stalePartialFiles_sweptOnceOlderThanAnAttemptMayRun_byTheCallAndByTheExpiryJob()
+      throws Exception {
+    Instant now = clock.instant();
+    Path stale = Files.createFile(directory.resolve(UUID.randomUUID() + ".123.partial"));
+    Files.setLastModifiedTime(stale, FileTime.from(now.minus(Duration.ofMinutes(71))));
+    // Another worker's attempt (sharing the directory) within the one-hour timeout: kept.
+    Path live = Files.createFile(directory.resolve(UUID.randomUUID() + ".456.partial"));
+    Files.setLastModifiedTime(live, FileTime.from(now.minus(Duration.ofMinutes(59))));
+    Path finished = Files.createFile(directory.resolve(UUID.randomUUID() + ".ndjson.gz"));
+    Files.setLastModifiedTime(finished, FileTime.from(now.minus(Duration.ofDays(1))));
+
+    assertThat(accounts.sweepPartialExports(directory)).isEqualTo(1);
+    assertThat(stale).doesNotExist();
+    assertThat(live).exists();
+    assertThat(finished).as("not a temporary file").exists();
+
+    clock.advance(Duration.ofMinutes(12));
+    Job job = jobs.get(jobs.enqueue(accounts.recurringJobs().get(0).request()).id()).orElseThrow();
+    jobs.cancel(job.id()); // run here, not by another test's workers
+    accounts.jobHandlers(new EmlFileMailer(directory, "roster@example.com"), 1000, directory)
+        .get(job.kind()).perform(job);
+    assertThat(live).as("70 min untouched now: its attempt has timed out").doesNotExist();
+    assertThat(finished).exists();
   }
 
   private boolean rowExists(UUID id) {

@@ -24,6 +24,8 @@ class RosterConfigTest {
     // default=5, mail=3, exports=1: one connection per job at once, plus one
     assertThat(c.databaseJobsPoolSize()).isEqualTo(10);
     assertThat(c.databaseSocketTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.healthCheckInterval()).isEqualTo(Duration.ofMillis(500));
+    assertThat(c.healthCheckTimeout()).isEqualTo(Duration.ofSeconds(1));
     assertThat(c.shutdownGrace()).isEqualTo(Duration.ofSeconds(20));
     assertThat(c.security().authBrake()).isEqualTo(new RosterConfig.AuthBrake(20, 5, 50, 10));
     assertThat(c.security().trustedProxies()).isEmpty();

@@ -2,17 +2,13 @@ package dev.roster.fairness;
 
 import dev.roster.RosterServer;
 import dev.roster.config.RosterConfig;
+import dev.roster.testing.TempDirs;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A Roster server on a loopback port with the production defaults of every limit: unlike
@@ -40,12 +36,8 @@ public final class FairnessServer implements AutoCloseable {
    * {@code overrides} on top.
    */
   public static FairnessServer start(String jdbcUrl, Map<String, String> overrides) {
-    Path dataDir;
-    try {
-      dataDir = Files.createTempDirectory("roster-fairness-");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    // Deleted by close(), or when the JVM exits if the start fails.
+    Path dataDir = TempDirs.create("roster-fairness-");
     Map<String, String> env = new HashMap<>();
     env.put("ROSTER_GRPC_PORT", "0");
     env.put("ROSTER_BOOTSTRAP_ADMIN_KEY", ADMIN_KEY);
@@ -76,10 +68,6 @@ public final class FairnessServer implements AutoCloseable {
   public void close() throws InterruptedException {
     adminChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     server.close();
-    try (Stream<Path> files = Files.walk(dataDir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException ignored) {
-      // a temporary directory; nothing depends on it going away now
-    }
+    TempDirs.delete(dataDir);
   }
 }

@@ -8,7 +8,11 @@ import com.icegreen.greenmail.util.ServerSetup;
 import jakarta.mail.internet.MimeMessage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -42,6 +46,39 @@ class MailersTest {
         Duration.ofSeconds(2));
     assertThatThrownBy(() -> mailer.send(new Email("a@example.com", "s", "t", "x@roster")))
         .isInstanceOf(Mailer.MailException.class);
+  }
+
+  @Test
+  void eml_failedWrite_leavesNoTemporaryFile() throws Exception {
+    EmlFileMailer mailer = new EmlFileMailer(dir.resolve("mail"), "roster@localhost");
+    // The message's place is taken by a non-empty directory: the rename at the end fails.
+    Path blocked = Files.createDirectories(dir.resolve("mail/welcome.u2_roster.eml/x"));
+    assertThatThrownBy(() -> mailer.send(new Email("a@example.com", "s", "t", "welcome.u2@roster")))
+        .isInstanceOf(Mailer.MailException.class);
+    assertThat(blocked).exists();
+    try (Stream<Path> files = Files.list(dir.resolve("mail"))) {
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .containsExactly("welcome.u2_roster.eml");
+    }
+  }
+
+  @Test
+  void eml_sweep_deletesOnlyTemporaryFilesOlderThanTenMinutes() throws Exception {
+    Path mail = Files.createDirectories(dir.resolve("mail"));
+    Instant now = Instant.parse("2030-01-01T12:00:00Z");
+    Path stale = Files.createFile(mail.resolve(".sending-111.eml"));
+    Files.setLastModifiedTime(stale, FileTime.from(now.minus(Duration.ofMinutes(11))));
+    Path writing = Files.createFile(mail.resolve(".sending-222.eml"));
+    Files.setLastModifiedTime(writing, FileTime.from(now.minus(Duration.ofMinutes(9))));
+    Path sent = Files.createFile(mail.resolve("welcome.old_roster.eml"));
+    Files.setLastModifiedTime(sent, FileTime.from(now.minus(Duration.ofDays(30))));
+
+    int deleted = new EmlFileMailer(mail, "roster@localhost").sweep(Clock.fixed(now, ZoneOffset.UTC));
+
+    assertThat(deleted).isEqualTo(1);
+    assertThat(stale).doesNotExist();
+    assertThat(writing).as("possibly another process's write in progress").exists();
+    assertThat(sent).exists();
   }
 
   @Test

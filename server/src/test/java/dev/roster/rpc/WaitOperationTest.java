@@ -28,6 +28,7 @@ import dev.roster.server.DeadlineInterceptor;
 import dev.roster.server.ErrorInterceptor;
 import dev.roster.server.RateLimiter;
 import dev.roster.testing.Await;
+import dev.roster.testing.TempDirs;
 import dev.roster.testing.Fixtures;
 import dev.roster.testing.GrpcErrors.Failure;
 import dev.roster.testing.MutableClock;
@@ -42,7 +43,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -215,8 +215,7 @@ class WaitOperationTest {
 
   private void runExportJob(ExportOperation op) throws Exception {
     Job job = new JobQueue(jdbi).get(op.jobId().orElseThrow()).orElseThrow();
-    Path dir = Files.createTempDirectory("roster-wait-test-");
-    dir.toFile().deleteOnExit();
+    Path dir = TempDirs.create("roster-wait-test-");
     accounts.jobHandlers(new EmlFileMailer(dir, "roster@example.com"), 1000, dir).get(job.kind())
         .perform(job);
   }

@@ -25,6 +25,7 @@ import dev.roster.platform.errors.RosterException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.time.Instant;
@@ -154,5 +155,53 @@ class ErrorTranslatorTest {
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
     assertThat(StatusProto.fromThrowable(e).getDetails(0).unpack(ErrorInfo.class).getReason())
         .isEqualTo("DATABASE_UNAVAILABLE");
+    assertThat(retryDelay(e)).isEqualTo(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void databaseRestarting_unavailableWithRetryInfo_notInternal() throws Exception {
+    // What sessions get when PostgreSQL shuts down (57P01) and connections while it starts (57P03).
+    for (String state : new String[] {"57P01", "57P03", "08006"}) {
+      StatusRuntimeException e = ErrorTranslator.translate(
+          new RuntimeException(new SQLException("terminating connection", state)), "svc/Method");
+
+      assertThat(e.getStatus().getCode()).as(state).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(retryDelay(e)).isEqualTo(Duration.ofSeconds(1));
+    }
+  }
+
+  @Test
+  void statementCancelledForTime_deadlineExceededWhileTheDatabaseIsUp_unavailableWhileDown()
+      throws Exception {
+    RuntimeException cancelled = new RuntimeException(
+        new SQLException("canceling statement due to user request", "57014"));
+
+    assertThat(ErrorTranslator.translate(cancelled, "svc/Method", true).getStatus().getCode())
+        .isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+    StatusRuntimeException down = ErrorTranslator.translate(cancelled, "svc/Method", false);
+    assertThat(down.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(StatusProto.fromThrowable(down).getDetails(0).unpack(ErrorInfo.class).getReason())
+        .isEqualTo("DATABASE_UNAVAILABLE");
+    assertThat(retryDelay(down)).isEqualTo(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void otherFailures_whileTheDatabaseIsDown_stayInternalUnlessTheyComeFromIt() {
+    assertThat(ErrorTranslator.translate(new IllegalStateException("a bug"), "svc/Method", false)
+        .getStatus().getCode()).isEqualTo(Status.Code.INTERNAL);
+    assertThat(ErrorTranslator.translate(new RuntimeException(new SQLException("syntax", "42601")),
+        "svc/Method", true).getStatus().getCode()).isEqualTo(Status.Code.INTERNAL);
+    assertThat(ErrorTranslator.translate(new RuntimeException(new SQLException("syntax", "42601")),
+        "svc/Method", false).getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+  }
+
+  private static Duration retryDelay(StatusRuntimeException e) throws Exception {
+    for (var detail : StatusProto.fromThrowable(e).getDetailsList()) {
+      if (detail.is(RetryInfo.class)) {
+        var delay = detail.unpack(RetryInfo.class).getRetryDelay();
+        return Duration.ofSeconds(delay.getSeconds(), delay.getNanos());
+      }
+    }
+    throw new AssertionError("no RetryInfo in " + e);
   }
 }

@@ -62,6 +62,19 @@ class ServerFeaturesTest {
   }
 
   @Test
+  void health_ofAWorker_reportsTheServerOnly_notAServiceItDoesNotServe() throws Exception {
+    try (TestServer worker = TestServer.start(java.util.Map.of("ROSTER_ROLE", "worker"))) {
+      var health = HealthGrpc.newBlockingStub(worker.channel()).withDeadlineAfter(5, TimeUnit.SECONDS);
+      assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus())
+          .isEqualTo(ServingStatus.SERVING);
+      StatusRuntimeException notServed = org.assertj.core.api.Assertions.catchThrowableOfType(
+          StatusRuntimeException.class, () -> health.check(HealthCheckRequest.newBuilder()
+              .setService(AccountsServiceGrpc.SERVICE_NAME).build()));
+      assertThat(notServed.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.NOT_FOUND);
+    }
+  }
+
+  @Test
   void reflection_listsServicesAndResolvesErrorDetailTypes() throws Exception {
     List<ServerReflectionResponse> responses = reflect(
         ServerReflectionRequest.newBuilder().setListServices("").build(),

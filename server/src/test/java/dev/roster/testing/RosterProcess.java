@@ -34,12 +34,21 @@ public final class RosterProcess implements AutoCloseable {
 
   /** Launches {@code dev.roster.Cli} with {@code args} and the environment {@code env}; returns at once. */
   public static RosterProcess launch(Map<String, String> env, String... args) {
+    return launch(env, List.of(), args);
+  }
+
+  /**
+   * As {@link #launch(Map, String...)}, with extra JVM options (system properties such as
+   * {@code -Droster.test.pauseAfterDatabase=60s}) before the main class.
+   */
+  public static RosterProcess launch(Map<String, String> env, List<String> jvmOptions,
+      String... args) {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-        "-Dlogback.configurationFile=" + productionLogback(),
-        "-cp", System.getProperty("java.class.path"),
-        "dev.roster.Cli"));
+        "-Dlogback.configurationFile=" + productionLogback()));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.roster.Cli"));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     Map<String, String> environment = builder.environment();

@@ -112,13 +112,7 @@ public final class TestServer implements AutoCloseable {
   }
 
   private static java.nio.file.Path tempDir() {
-    try {
-      java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("roster-test-");
-      dir.toFile().deleteOnExit();
-      return dir;
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+    return TempDirs.create("roster-test-");
   }
 
   public ManagedChannel channel() {

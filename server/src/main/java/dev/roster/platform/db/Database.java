@@ -2,9 +2,13 @@ package dev.roster.platform.db;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.StatementContext;
@@ -25,10 +29,11 @@ public final class Database implements AutoCloseable {
 
   private final HikariDataSource dataSource;
   private final Jdbi jdbi;
+  private final Set<Waiter> waiters = ConcurrentHashMap.newKeySet();
 
   private Database(HikariDataSource dataSource) {
     this.dataSource = dataSource;
-    this.jdbi = Jdbi.create(dataSource).installPlugin(new PostgresPlugin());
+    this.jdbi = Jdbi.create(this::connection).installPlugin(new PostgresPlugin());
     // Every statement gets the calling RPC's remaining time and can be cancelled with it.
     this.jdbi.addCustomizer(new StatementCustomizer() {
       @Override
@@ -135,6 +140,74 @@ public final class Database implements AutoCloseable {
     } catch (Exception e) {
       log.warn("database ping failed ({}): {}", dataSource.getPoolName(), e.toString());
       return false;
+    }
+  }
+
+  /**
+   * Follows the database's availability (see {@link DatabaseAvailability}). While it is down the
+   * pool stops re-opening the connections it lost: HikariCP keeps a fixed-size pool full by retrying
+   * with a backoff that grows to 5 s and runs on one thread, so after an outage of a few seconds
+   * the first connection would wait for the end of a 2.5-5 s sleep. With a minimum of 0 idle
+   * connections the retries end once no caller waits; when the database is back the full size is
+   * restored, and connections are opened again on demand (and by the pool's refill), with a fresh
+   * backoff.
+   */
+  public void availabilityChanged(boolean up) {
+    dataSource.setMinimumIdle(up ? dataSource.getMaximumPoolSize() : 0);
+    if (!up) {
+      // Nobody gets a connection before the database is back: callers waiting for one fail now
+      // (UNAVAILABLE) rather than at the acquire timeout, and stop keeping the retries going.
+      waiters.forEach(Waiter::wake);
+    }
+  }
+
+  /**
+   * A connection from the pool, for Jdbi. The calling thread is known as waiting meanwhile, so
+   * that {@link #availabilityChanged} can wake it when the database goes down.
+   */
+  private Connection connection() throws SQLException {
+    Waiter waiter = new Waiter(Thread.currentThread());
+    waiters.add(waiter);
+    try {
+      return dataSource.getConnection();
+    } catch (SQLException e) {
+      if (waiter.woken) {
+        throw new SQLTransientConnectionException(dataSource.getPoolName()
+            + " - the database went down while waiting for a connection", "08001", e);
+      }
+      throw e;
+    } finally {
+      waiters.remove(waiter);
+      waiter.finish();
+    }
+  }
+
+  /**
+   * A thread waiting in {@link #connection}. It is interrupted (HikariCP then gives up waiting) only
+   * while it still waits, and its interrupt flag is cleared before it leaves, so the interrupt never
+   * reaches anything else the thread does.
+   */
+  private static final class Waiter {
+    private final Thread thread;
+    private boolean done;
+    private volatile boolean woken;
+
+    Waiter(Thread thread) {
+      this.thread = thread;
+    }
+
+    synchronized void wake() {
+      if (!done) {
+        woken = true;
+        thread.interrupt();
+      }
+    }
+
+    synchronized void finish() {
+      done = true;
+      if (woken) {
+        Thread.interrupted();
+      }
     }
   }
 

@@ -10,8 +10,9 @@ import org.jdbi.v3.core.Jdbi;
 
 /**
  * The separate connection pools of one Roster process, so that no kind of work can take the
- * connections another kind needs: API calls cannot starve authentication, job heartbeats or the
- * health probe, and long job handlers cannot starve the queue's own bookkeeping. Opening migrates
+ * connections another kind needs: API calls cannot starve authentication or job heartbeats (and
+ * the health probe has a connection of its own, {@link DatabaseProbe}), and long job handlers
+ * cannot starve the queue's own bookkeeping. Opening migrates
  * the schema once (on a connection of its own), then opens the requested pools; which pools a
  * process needs follows from its role and is decided by its composition root.
  */
@@ -25,9 +26,7 @@ public final class DatabasePools implements AutoCloseable {
     /** The SQL of job handlers (welcome emails, exports) and the outcome of each job. */
     JOBS("roster-jobs"),
     /** The job queue's bookkeeping: claims, heartbeats, rescue, pruning, counts. */
-    JOBS_CONTROL("roster-jobs-control"),
-    /** The health probe: one connection. */
-    HEALTH("roster-health");
+    JOBS_CONTROL("roster-jobs-control");
 
     private final String poolName;
 
@@ -107,6 +106,14 @@ public final class DatabasePools implements AutoCloseable {
       throw new IllegalStateException("the " + pool.poolName() + " pool is not open in this process");
     }
     return database.ping(timeout);
+  }
+
+  /**
+   * Tells every pool that the database went down or came back ({@link Database#availabilityChanged});
+   * a {@link DatabaseAvailability.Listener}. Never blocks.
+   */
+  public void availabilityChanged(boolean up) {
+    pools.values().forEach(database -> database.availabilityChanged(up));
   }
 
   @Override

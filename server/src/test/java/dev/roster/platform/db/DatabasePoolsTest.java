@@ -13,12 +13,12 @@ class DatabasePoolsTest {
   @Test
   void open_givesEachRequestedPoolItsNameAndNoOther() {
     try (DatabasePools pools = DatabasePools.open(TestDatabase.settings(),
-        Map.of(Pool.AUTH, 1, Pool.HEALTH, 1))) {
-      assertThat(pools.pools()).containsExactlyInAnyOrder(Pool.AUTH, Pool.HEALTH);
+        Map.of(Pool.AUTH, 1, Pool.JOBS_CONTROL, 1))) {
+      assertThat(pools.pools()).containsExactlyInAnyOrder(Pool.AUTH, Pool.JOBS_CONTROL);
       String applicationName = pools.jdbi(Pool.AUTH).withHandle(h -> h.createQuery(
           "select current_setting('application_name')").mapTo(String.class).one());
       assertThat(applicationName).isEqualTo("roster-auth");
-      assertThat(pools.ping(Pool.HEALTH, Duration.ofSeconds(5))).isTrue();
+      assertThat(pools.ping(Pool.JOBS_CONTROL, Duration.ofSeconds(5))).isTrue();
       assertThatThrownBy(() -> pools.jdbi(Pool.API))
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("roster-api");
