@@ -12,12 +12,17 @@ import java.util.TreeMap;
 /**
  * What a Roster leaves behind: its live threads in this JVM (every thread Roster names starts with
  * {@code roster-}, HikariCP's included, since they carry the pool name) and its PostgreSQL
- * sessions (every pool sets {@code application_name} to {@code roster-<pool>}). The Netty event
- * loops ({@code roster-accept-*}, {@code roster-netty-*}) are not counted: they are shared by every
- * server of the process by design (ConnectionCaps.EventLoops), a fixed set that does not grow with
- * servers started and stopped.
+ * sessions (every pool sets {@code application_name} to {@code roster-<pool>}). Thread sets that
+ * are process-wide by design, a fixed number that does not grow with servers started and stopped,
+ * are not counted: the Netty event loops ({@code roster-accept-N}, {@code roster-netty-N},
+ * ConnectionCaps.EventLoops) and the statement-cancel threads ({@code roster-statement-cancel-N}).
+ * An unnumbered {@code roster-statement-cancel} is a per-server pool and is counted.
  */
 final class Leftovers {
+  /** Fixed sets of threads shared by every server of the process, numbered by their factories. */
+  private static final java.util.regex.Pattern PROCESS_WIDE =
+      java.util.regex.Pattern.compile("roster-(accept|netty|statement-cancel)-\\d+");
+
   private Leftovers() {}
 
   /** Live threads of Roster in this JVM, by name (the harness's own roster-process-* excluded). */
@@ -26,7 +31,7 @@ final class Leftovers {
         .filter(Thread::isAlive)
         .map(Thread::getName)
         .filter(n -> n.startsWith("roster-") && !n.startsWith("roster-process-")
-            && !n.startsWith("roster-accept-") && !n.startsWith("roster-netty-"))
+            && !PROCESS_WIDE.matcher(n).matches())
         .sorted()
         .toList();
   }
