@@ -109,12 +109,46 @@ public final class DatabasePools implements AutoCloseable {
     return database.ping(timeout);
   }
 
+  /**
+   * Ends every statement running on any pool now, without asking the database: their connections
+   * are aborted (sockets closed, no round trip), so it returns at once even when PostgreSQL does
+   * not answer (frozen host, stalled disk). The calls blocked in those statements fail with an
+   * 08xxx error (UNAVAILABLE, DATABASE_UNAVAILABLE) instead of waiting for the socket timeout; the
+   * pools drop those connections and open new ones when the database answers again. Meant for
+   * "the database went down"; the backends are not cancelled (see {@link Database#abortRunning}).
+   * Any thread; never blocks.
+   *
+   * @return the number of connections aborted
+   */
+  public int abortRunning() {
+    int aborted = 0;
+    for (Database database : pools.values()) {
+      aborted += database.abortRunning(Runnable::run);
+    }
+    return aborted;
+  }
+
+  /** Statements running now on all pools (executed and not yet closed). */
+  public int runningStatements() {
+    return pools.values().stream().mapToInt(Database::runningCount).sum();
+  }
+
+  /**
+   * Closes every pool without leaving work behind on the server: the statements still running
+   * (a job handler's, an authentication lookup's, a call's that outlived the grace) are cancelled
+   * on the server (PostgreSQL cancel requests, each bounded by the driver's cancel timeout), given
+   * up to a few seconds together to return, and the connections of any that have not (a database
+   * that does not answer) are aborted; then the pools close.
+   */
   @Override
   public void close() {
+    pools.values().forEach(Database::cancelRunning);
+    long deadline = System.nanoTime() + Database.CLOSE_WAIT.toNanos();
+    pools.values().forEach(database -> database.awaitIdle(deadline));
     List<RuntimeException> failures = new ArrayList<>();
     for (Database database : pools.values()) {
       try {
-        database.close();
+        database.closePool();
       } catch (RuntimeException e) {
         failures.add(e);
       }
