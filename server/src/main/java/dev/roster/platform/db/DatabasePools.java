@@ -19,20 +19,31 @@ public final class DatabasePools implements AutoCloseable {
   /** A pool and its name, which is also the {@code application_name} of its connections. */
   public enum Pool {
     /** The contexts' work for API calls (and key management). */
-    API("roster-api"),
+    API("roster-api", true),
     /** Looking up the API key that authenticates a call: short primary-key reads only. */
-    AUTH("roster-auth"),
+    AUTH("roster-auth", true),
     /** The SQL of job handlers (welcome emails, exports) and the outcome of each job. */
-    JOBS("roster-jobs"),
+    JOBS("roster-jobs", false),
     /** The job queue's bookkeeping: claims, heartbeats, rescue, pruning, counts. */
-    JOBS_CONTROL("roster-jobs-control"),
+    JOBS_CONTROL("roster-jobs-control", false),
     /** The health probe: one connection. */
-    HEALTH("roster-health");
+    HEALTH("roster-health", false);
 
     private final String poolName;
+    private final boolean servesCalls;
 
-    Pool(String poolName) {
+    Pool(String poolName, boolean servesCalls) {
       this.poolName = poolName;
+      this.servesCalls = servesCalls;
+    }
+
+    /**
+     * Whether calls wait for this pool's connections. Those wait at most the acquire timeout (a
+     * busy pool refuses calls at once); the others (jobs, health), whose waiters have no client
+     * to retry, wait at least the connect timeout, long enough for a connection to be re-opened.
+     */
+    public boolean servesCalls() {
+      return servesCalls;
     }
 
     /** The HikariCP pool name and the connections' {@code application_name}. */
@@ -64,12 +75,19 @@ public final class DatabasePools implements AutoCloseable {
     Database.migrate(settings);
     Map<Pool, Database> opened = new EnumMap<>(Pool.class);
     try {
-      sizes.forEach((pool, size) -> opened.put(pool, Database.pool(pool.poolName(), size, settings)));
+      sizes.forEach((pool, size) -> opened.put(pool,
+          Database.pool(pool.poolName(), size, pool.servesCalls() ? settings : patient(settings))));
     } catch (RuntimeException e) {
       opened.values().forEach(Database::close);
       throw e;
     }
     return new DatabasePools(opened);
+  }
+
+  private static Database.Settings patient(Database.Settings s) {
+    return s.connectTimeout().compareTo(s.acquireTimeout()) <= 0 ? s
+        : new Database.Settings(s.url(), s.user(), s.password(), s.poolSize(), s.connectTimeout(),
+            s.socketTimeout(), s.connectTimeout());
   }
 
   /** The pools that are open. */
