@@ -78,6 +78,11 @@ final class StatementCancels {
     return DROPPED.get();
   }
 
+  /** Requests being sent or waiting to be, right now (approximate). */
+  static int busy() {
+    return EXECUTOR.getActiveCount() + EXECUTOR.getQueue().size();
+  }
+
   /** Requests waiting for a thread right now. */
   static int queued() {
     return EXECUTOR.getQueue().size();
