@@ -12,6 +12,7 @@ import dev.roster.proto.accounts.v1.ApiKey;
 import dev.roster.proto.accounts.v1.CreateApiKeyRequest;
 import dev.roster.proto.accounts.v1.CreateOrganizationRequest;
 import dev.roster.proto.accounts.v1.CreateUserRequest;
+import dev.roster.proto.accounts.v1.GetApiKeyRequest;
 import dev.roster.proto.accounts.v1.GetOrganizationRequest;
 import dev.roster.proto.accounts.v1.Organization;
 import dev.roster.proto.accounts.v1.SuspendUserRequest;
@@ -101,11 +102,17 @@ class PoolIsolationTest {
         assertThat(failure(() -> server.accounts(otherReader).getOrganization(get))
             .is(Code.UNAVAILABLE, "DATABASE_POOL_EXHAUSTED").retryDelay()).isPositive();
         // ...but authenticating did not need it: an uncached key is verified (then refused a
-        // scope it lacks, before any API connection is asked for) and a wrong secret is refused
-        // as such, not as an unavailable database.
-        failure(() -> server.accounts(reader).suspendUser(
-            SuspendUserRequest.newBuilder().setName(user.getName()).build()))
+        // scope it lacks, before any API connection is asked for; a read by key, so the writes'
+        // full share of the pool does not refuse it first) and a wrong secret is refused as such,
+        // not as an unavailable database.
+        failure(() -> server.apiKeys(reader).getApiKey(GetApiKeyRequest.newBuilder()
+            .setName(org.getName() + "/apiKeys/" + UUID.randomUUID()).build()))
             .is(Code.PERMISSION_DENIED, "SCOPE_REQUIRED");
+        // A write beyond the share is refused as such, also after authentication.
+        assertThat(failure(() -> server.accounts(otherReader).suspendUser(
+            SuspendUserRequest.newBuilder().setName(user.getName()).build()))
+            .is(Code.UNAVAILABLE, "DATABASE_POOL_EXHAUSTED").errorInfo().getMetadataMap())
+            .containsEntry("share", "expensive");
         failure(() -> server.accounts(wrongSecret).getOrganization(get))
             .is(Code.UNAUTHENTICATED, "API_KEY_INVALID");
 

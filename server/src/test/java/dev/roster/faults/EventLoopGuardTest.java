@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
  */
 class EventLoopGuardTest {
   private static final int CALLS = 24;
+  private static final long EXPIRING_MILLIS = 10_000;
 
   @Test
   void frozenDatabase_cancelsAndDeadlinesOfBlockedCalls_neverStallHealthOnTheSameChannel()
@@ -51,18 +52,24 @@ class EventLoopGuardTest {
         List<ListenableFuture<User>> expiring = new ArrayList<>();
         for (int i = 0; i < CALLS / 2; i++) {
           cancelled.add(Blocking.suspend(server, user, 60_000));
-          expiring.add(Blocking.suspend(server, user, 3_000));
+          // Long enough to be blocked before it expires, even on a loaded machine.
+          expiring.add(Blocking.suspend(server, user, EXPIRING_MILLIS));
         }
+        long sent = System.nanoTime();
         Await.until(CALLS + " statements blocked on the lock",
             () -> Blocking.waitingOnLocks(postgres.jdbcUrl()) == CALLS);
+        assertThat(expiring).noneMatch(ListenableFuture::isDone);
         postgres.freeze();
         try {
           long frozenAt = System.nanoTime();
           // Client cancels: RST_STREAM frames, which the server handles on its event loop.
           cancelled.forEach(call -> call.cancel(true));
           List<Long> health = new ArrayList<>();
-          // Past the expiring calls' deadline and well into the cancel requests' timeouts.
-          while (System.nanoTime() - frozenAt < TimeUnit.MILLISECONDS.toNanos(4_500)) {
+          // From the client cancels to past the expiring calls' deadline, and on into the cancel
+          // requests' timeouts (2 s each, two at a time).
+          long until = Math.max(frozenAt + TimeUnit.SECONDS.toNanos(4),
+              sent + TimeUnit.MILLISECONDS.toNanos(EXPIRING_MILLIS + 2_500));
+          while (System.nanoTime() - until < 0) {
             health.add(Blocking.healthMillis(server));
             Thread.sleep(50);
           }
