@@ -274,7 +274,8 @@ public final class RosterServer implements AutoCloseable {
       ServerInterceptor[] interceptors = {
           new BulkheadInterceptor(admission.maxCallsInFlightPerKey(),
               admission.maxCallsInFlightPerOrganization(),
-              config.databasePoolSize() - admission.databaseReadReserve(), rateLimiter),
+              config.databasePoolSize() - admission.databaseReadReserve(),
+              config.databaseAcquireTimeout(), rateLimiter),
           new AuthInterceptor(authBrake(access, config, clock),
               new ClientAddress(config.security().trustedProxies()), rateLimiter),
           new DeadlineInterceptor(config.limits().defaultDeadline(), admission.maxDeadline()),

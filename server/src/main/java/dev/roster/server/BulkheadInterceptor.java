@@ -11,7 +11,9 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.util.UUID;
+import java.time.Duration;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -31,9 +33,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * (writes, lists, batch reads, exports, key management: anything but {@code Get*},
  * {@code Lookup*} and {@code WaitOperation}) may hold at most {@code expensiveCalls} places at
  * once, so that however many of them block (on a row lock, a slow list), the API pool keeps
- * {@code ROSTER_DATABASE_READ_RESERVE} connections for the cheap reads. Beyond it an expensive call
- * is refused at once with UNAVAILABLE ({@link PoolShareExhaustedException}:
- * DATABASE_POOL_EXHAUSTED and a RetryInfo).
+ * {@code ROSTER_DATABASE_READ_RESERVE} connections for the cheap reads. An expensive call that
+ * finds the share taken waits for a place as it would for a connection, at most
+ * {@code expensiveWait} (the pool's acquire timeout), so a burst of fast writes passes; then it is
+ * refused with UNAVAILABLE ({@link PoolShareExhaustedException}: DATABASE_POOL_EXHAUSTED and a
+ * RetryInfo).
  *
  * <p>It also lets handlers charge expensive calls extra rate-limit tokens ({@link Callers#charge}).
  */
@@ -44,6 +48,7 @@ public final class BulkheadInterceptor implements ServerInterceptor {
   private final ConcurrencyCounter keys = new ConcurrencyCounter();
   private final ConcurrencyCounter organizations = new ConcurrencyCounter();
   private final int expensiveCalls;
+  private final long expensiveWaitNanos;
   private final Semaphore expensive;
 
   /**
@@ -52,15 +57,16 @@ public final class BulkheadInterceptor implements ServerInterceptor {
    * {@code rateLimiter}.
    */
   public BulkheadInterceptor(int perKey, int perOrganization, RateLimiter rateLimiter) {
-    this(perKey, perOrganization, Integer.MAX_VALUE, rateLimiter);
+    this(perKey, perOrganization, Integer.MAX_VALUE, Duration.ZERO, rateLimiter);
   }
 
   /**
    * As {@link #BulkheadInterceptor(int, int, RateLimiter)}, and at most {@code expensiveCalls}
-   * calls that are not by-key reads in flight at once in this process.
+   * calls that are not by-key reads in flight at once in this process; one more waits up to
+   * {@code expensiveWait} for a place (on its call thread, as it would for a connection).
    */
   public BulkheadInterceptor(int perKey, int perOrganization, int expensiveCalls,
-      RateLimiter rateLimiter) {
+      Duration expensiveWait, RateLimiter rateLimiter) {
     if (expensiveCalls < 1) {
       throw new IllegalArgumentException("expensiveCalls must be at least 1");
     }
@@ -68,6 +74,7 @@ public final class BulkheadInterceptor implements ServerInterceptor {
     this.perOrganization = perOrganization;
     this.rateLimiter = rateLimiter;
     this.expensiveCalls = expensiveCalls;
+    this.expensiveWaitNanos = expensiveWait.toNanos();
     this.expensive = new Semaphore(expensiveCalls);
   }
 
@@ -147,7 +154,7 @@ public final class BulkheadInterceptor implements ServerInterceptor {
       throw new ConcurrencyLimitExceededException("organization", perOrganization);
     }
     // Last: a call its tenant's limits refuse never takes a shared place, even for a moment.
-    if (costly && !expensive.tryAcquire()) {
+    if (costly && !enterExpensive()) {
       keys.release(key);
       if (organization != null) {
         organizations.release(organization);
@@ -155,6 +162,18 @@ public final class BulkheadInterceptor implements ServerInterceptor {
       throw new PoolShareExhaustedException(expensiveCalls);
     }
     return new Place(key, organization, costly);
+  }
+
+  private boolean enterExpensive() {
+    if (expensive.tryAcquire()) {
+      return true;
+    }
+    try {
+      return expensive.tryAcquire(expensiveWaitNanos, TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   /** Expensive calls in flight now (for tests and metrics). */

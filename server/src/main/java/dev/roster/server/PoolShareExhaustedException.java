@@ -6,9 +6,9 @@ import java.util.Map;
 
 /**
  * The calls that are not by-key reads (writes, lists, batch reads, exports) already hold their whole
- * share of the API pool, which keeps a reserve for by-key reads; this one is refused at once
- * (UNAVAILABLE, DATABASE_POOL_EXHAUSTED, the same reason as a pool that had no free connection)
- * rather than queued toward its deadline.
+ * share of the API pool, which keeps a reserve for by-key reads, and none gave its place back within
+ * the acquire timeout; this one is refused (UNAVAILABLE, DATABASE_POOL_EXHAUSTED, the same reason
+ * as a pool that had no free connection) rather than queued toward its deadline.
  */
 final class PoolShareExhaustedException extends UnavailableException {
   static final Duration RETRY_DELAY = Duration.ofSeconds(1);

@@ -42,6 +42,10 @@ class EventLoopGuardTest {
             "ROSTER_DATABASE_READ_RESERVE", "0",
             "ROSTER_AUTH_CACHE_TTL", "1h",
             "ROSTER_SHUTDOWN_GRACE", "1s"))) {
+      // Every API connection open (HikariCP opens them one by one after start), so that no call
+      // waits for one to be opened beyond the acquire timeout.
+      Await.until("the API pool full", () -> Blocking.rosterBackends(postgres.jdbcUrl(),
+          "and application_name = 'roster-api'") == CALLS + 2);
       Organization org = Blocking.org(server);
       User user = Blocking.user(server, org);
       // The admin key is cached from here on: authenticating needs no database while it is frozen.

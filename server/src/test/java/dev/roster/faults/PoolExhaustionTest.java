@@ -71,7 +71,8 @@ class PoolExhaustionTest {
         Await.until("four writes blocked on the lock",
             () -> Blocking.waitingOnLocks(postgres.jdbcUrl()) == 4);
 
-        // A fifth write finds the share taken: refused at once, not queued for a connection.
+        // A fifth write finds the share taken: refused after the acquire timeout (500 ms), not
+        // queued toward its deadline.
         long start = System.nanoTime();
         Failure refused = failure(() -> server.accounts().suspendUser(
             SuspendUserRequest.newBuilder().setName(user.getName()).build()))
