@@ -77,8 +77,10 @@ class EventLoopGuardTest {
             health.add(Blocking.healthMillis(server));
             Thread.sleep(50);
           }
+          // Out of time, or ended sooner as UNAVAILABLE once the probe declared the frozen
+          // database down and its running statements' connections were aborted.
           for (ListenableFuture<User> call : expiring) {
-            assertThat(code(call)).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+            assertThat(code(call)).isIn(Status.Code.DEADLINE_EXCEEDED, Status.Code.UNAVAILABLE);
           }
           long max = health.stream().mapToLong(Long::longValue).max().orElseThrow();
           System.out.printf("frozen database, %d calls cancelled or expired: %d health checks on"
