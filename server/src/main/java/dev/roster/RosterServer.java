@@ -294,7 +294,9 @@ public final class RosterServer implements AutoCloseable {
           clock);
       ServerInterceptor[] interceptors = {
           new BulkheadInterceptor(admission.maxCallsInFlightPerKey(),
-              admission.maxCallsInFlightPerOrganization(), rateLimiter),
+              admission.maxCallsInFlightPerOrganization(),
+              config.databasePoolSize() - admission.databaseReadReserve(),
+              config.databaseAcquireTimeout(), rateLimiter),
           new AuthInterceptor(authBrake(access, config, clock),
               new ClientAddress(config.security().trustedProxies()), rateLimiter),
           new DeadlineInterceptor(config.limits().defaultDeadline(), admission.maxDeadline()),
@@ -443,6 +445,17 @@ public final class RosterServer implements AutoCloseable {
     return ((java.util.concurrent.ThreadPoolExecutor) callThreads).getQueue().size();
   }
 
+  /**
+   * Ends every statement running on this process's pools at once by aborting their connections
+   * ({@link DatabasePools#abortRunning}): the calls and jobs blocked in them fail with UNAVAILABLE
+   * now instead of at the socket timeout. For when the database is known to be down; never blocks.
+   *
+   * @return the number of connections aborted
+   */
+  public int abortRunningStatements() {
+    return storage.pools().abortRunning();
+  }
+
   /** Blocks until the server has stopped. */
   public void awaitTermination() throws InterruptedException {
     server.awaitTermination();
@@ -450,7 +463,10 @@ public final class RosterServer implements AutoCloseable {
 
   /**
    * Stops gracefully: health turns NOT_SERVING, new calls are refused, in-flight calls get the grace
-   * period to finish, then the pool and the embedded database stop.
+   * period to finish, then are cancelled (their statements with them); then the statements still
+   * running (jobs', authentication's) are cancelled on the server and the pools close
+   * ({@link DatabasePools#close}), so no backend outlives the process; then the embedded database
+   * stops.
    */
   @Override
   public void close() {

@@ -56,6 +56,7 @@ final class ArchitectureRules {
     rules.put("contextInternalPackages_areOnlyUsedInsideTheirContext",
         contextInternalPackagesAreOnlyUsedInsideTheirContext());
     rules.put("packages_areFreeOfCycles", packagesAreFreeOfCycles());
+    rules.put("statementCancel_onlyOnTheCancelThreads", statementCancelOnlyOnTheCancelThreads());
     return rules;
   }
 
@@ -166,6 +167,19 @@ final class ArchitectureRules {
   ArchRule packagesAreFreeOfCycles() {
     return slices().matching(root + ".(*)..").should().beFreeOfCycles()
         .because("each layer leans on the ones below it only");
+  }
+
+  /**
+   * A cancel request is a blocking round trip to PostgreSQL (seconds against a frozen server), and
+   * cancellation fires on transport threads: only platform/db's bounded cancel executor sends it.
+   */
+  ArchRule statementCancelOnlyOnTheCancelThreads() {
+    return noClasses().that().doNotHaveFullyQualifiedName(root + ".platform.db.StatementCancels")
+        .should().callMethodWhere(describe("Statement.cancel()", call ->
+            call.getTarget().getName().equals("cancel")
+                && call.getTarget().getRawParameterTypes().isEmpty()
+                && call.getTarget().getOwner().isAssignableTo(java.sql.Statement.class)))
+        .because("cancelling blocks; it must never run on the thread that asks for it");
   }
 
   /** Every class depending on the store lives in the store's own package. */

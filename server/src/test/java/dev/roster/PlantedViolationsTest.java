@@ -36,7 +36,8 @@ class PlantedViolationsTest {
       Map.entry("jobsInternals_stayPackagePrivate", "planted.jobs.JobStore"),
       Map.entry("stores_areOnlyUsedInsideTheirContext", "planted.access.UsesAccountsStore"),
       Map.entry("contextInternalPackages_areOnlyUsedInsideTheirContext", "planted.rpc.SomeHandler"),
-      Map.entry("packages_areFreeOfCycles", "planted.server.SomeInterceptor"));
+      Map.entry("packages_areFreeOfCycles", "planted.server.SomeInterceptor"),
+      Map.entry("statementCancel_onlyOnTheCancelThreads", "planted.platform.CancelsInline"));
 
   private static JavaClasses planted;
 

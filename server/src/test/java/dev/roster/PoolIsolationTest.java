@@ -12,6 +12,7 @@ import dev.roster.proto.accounts.v1.ApiKey;
 import dev.roster.proto.accounts.v1.CreateApiKeyRequest;
 import dev.roster.proto.accounts.v1.CreateOrganizationRequest;
 import dev.roster.proto.accounts.v1.CreateUserRequest;
+import dev.roster.proto.accounts.v1.GetApiKeyRequest;
 import dev.roster.proto.accounts.v1.GetOrganizationRequest;
 import dev.roster.proto.accounts.v1.Organization;
 import dev.roster.proto.accounts.v1.SuspendUserRequest;
@@ -57,7 +58,7 @@ class PoolIsolationTest {
   private static TestServer server(Map<String, String> env) {
     Map<String, String> all = new HashMap<>(env);
     all.put("ROSTER_DATABASE_URL", url);
-    // A pool that is exhausted refuses at once rather than after the default 5 s.
+    // A pool that is exhausted refuses sooner than after the default 500 ms.
     all.put("ROSTER_DATABASE_ACQUIRE_TIMEOUT", "300ms");
     return TestServer.builder().env(all).inProcess().start();
   }
@@ -95,16 +96,23 @@ class PoolIsolationTest {
             () -> waitingOnLocks("roster-api") == 2);
         Instant exhausted = databaseNow();
 
-        // The API pool is really gone: a call that needs it is refused for lack of a connection...
+        // The API pool is really gone: a call that needs it is refused for lack of a connection
+        // (the database itself answers, so the pool is exhausted, not the database unavailable)...
         var get = GetOrganizationRequest.newBuilder().setName(org.getName()).build();
-        failure(() -> server.accounts(otherReader).getOrganization(get))
-            .is(Code.UNAVAILABLE, "DATABASE_UNAVAILABLE");
+        assertThat(failure(() -> server.accounts(otherReader).getOrganization(get))
+            .is(Code.UNAVAILABLE, "DATABASE_POOL_EXHAUSTED").retryDelay()).isPositive();
         // ...but authenticating did not need it: an uncached key is verified (then refused a
-        // scope it lacks, before any API connection is asked for) and a wrong secret is refused
-        // as such, not as an unavailable database.
-        failure(() -> server.accounts(reader).suspendUser(
-            SuspendUserRequest.newBuilder().setName(user.getName()).build()))
+        // scope it lacks, before any API connection is asked for; a read by key, so the writes'
+        // full share of the pool does not refuse it first) and a wrong secret is refused as such,
+        // not as an unavailable database.
+        failure(() -> server.apiKeys(reader).getApiKey(GetApiKeyRequest.newBuilder()
+            .setName(org.getName() + "/apiKeys/" + UUID.randomUUID()).build()))
             .is(Code.PERMISSION_DENIED, "SCOPE_REQUIRED");
+        // A write beyond the share is refused as such, also after authentication.
+        assertThat(failure(() -> server.accounts(otherReader).suspendUser(
+            SuspendUserRequest.newBuilder().setName(user.getName()).build()))
+            .is(Code.UNAVAILABLE, "DATABASE_POOL_EXHAUSTED").errorInfo().getMetadataMap())
+            .containsEntry("share", "expensive");
         failure(() -> server.accounts(wrongSecret).getOrganization(get))
             .is(Code.UNAUTHENTICATED, "API_KEY_INVALID");
 

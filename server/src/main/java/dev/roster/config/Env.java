@@ -27,6 +27,7 @@ final class Env {
   private static final String DURATION = "a duration such as 500ms, 30s, 5m, 1h, 7d or PT30S";
   private static final String PORT = "a port number from 0 to 65535";
   private static final String POSITIVE_INT = "a whole number greater than 0";
+  private static final String NON_NEGATIVE_INT = "a whole number, 0 or more";
   private static final String QUEUES =
       "comma-separated queue=concurrency pairs, e.g. default=10,mail=5";
 
@@ -154,6 +155,14 @@ final class Env {
     int value = integer(name, fallback, POSITIVE_INT);
     if (value < 1) {
       throw new InvalidConfigException(name, env.get(name), POSITIVE_INT);
+    }
+    return value;
+  }
+
+  int nonNegativeInt(String name, int fallback) {
+    int value = integer(name, fallback, NON_NEGATIVE_INT);
+    if (value < 0) {
+      throw new InvalidConfigException(name, env.get(name), NON_NEGATIVE_INT);
     }
     return value;
   }

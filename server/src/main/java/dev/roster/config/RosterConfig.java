@@ -81,6 +81,9 @@ public record RosterConfig(
    * @param organizationRateLimitBurst burst of all keys of one organization
    * @param maxDeadline longest deadline a call gets; a longer client deadline is lowered to it
    * @param maxWaitsPerKey WaitOperation calls one API key may have waiting at once
+   * @param databaseReadReserve API-pool connections kept for reads by key ({@code Get*},
+   *     {@code Lookup*}, WaitOperation): all other calls together may have at most the pool size
+   *     minus this in flight; more are refused at once (UNAVAILABLE, DATABASE_POOL_EXHAUSTED)
    */
   public record Admission(
       int callQueue,
@@ -89,7 +92,8 @@ public record RosterConfig(
       int organizationRateLimitPerSecond,
       int organizationRateLimitBurst,
       Duration maxDeadline,
-      int maxWaitsPerKey) {}
+      int maxWaitsPerKey,
+      int databaseReadReserve) {}
 
   /** What one process of the jar does ({@code ROSTER_ROLE}). */
   public enum Role {
@@ -263,7 +267,7 @@ public record RosterConfig(
             queues.values().stream().mapToInt(Integer::intValue).sum() + 1),
         r.positive("ROSTER_DATABASE_CONNECT_TIMEOUT", Duration.ofSeconds(5)),
         r.positive("ROSTER_DATABASE_SOCKET_TIMEOUT", Duration.ofSeconds(30)),
-        r.positive("ROSTER_DATABASE_ACQUIRE_TIMEOUT", Duration.ofSeconds(5)),
+        r.positive("ROSTER_DATABASE_ACQUIRE_TIMEOUT", Duration.ofMillis(500)),
         r.positive("ROSTER_HEALTH_CHECK_INTERVAL", Duration.ofMillis(500)),
         r.positive("ROSTER_HEALTH_CHECK_TIMEOUT", Duration.ofSeconds(1)),
         r.duration("ROSTER_SHUTDOWN_GRACE", Duration.ofSeconds(20)),
@@ -333,7 +337,19 @@ public record RosterConfig(
         r.positiveInt("ROSTER_ORGANIZATION_RATE_LIMIT_PER_SECOND", 200),
         r.positiveInt("ROSTER_ORGANIZATION_RATE_LIMIT_BURST", 400),
         maxDeadline,
-        r.positiveInt("ROSTER_MAX_WAITS_PER_KEY", 10));
+        r.positiveInt("ROSTER_MAX_WAITS_PER_KEY", 10),
+        readReserve(r));
+  }
+
+  /** A fifth of the API pool by default; it must leave the other calls at least one connection. */
+  private static int readReserve(Env r) {
+    int poolSize = r.positiveInt("ROSTER_DATABASE_POOL_SIZE", 20);
+    int reserve = r.nonNegativeInt("ROSTER_DATABASE_READ_RESERVE", poolSize / 5);
+    if (reserve >= poolSize) {
+      throw new InvalidConfigException("ROSTER_DATABASE_READ_RESERVE", Integer.toString(reserve),
+          "a number from 0 to ROSTER_DATABASE_POOL_SIZE - 1");
+    }
+    return reserve;
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.roster.server;
 
+import com.google.common.util.concurrent.MoreExecutors;
 import dev.roster.platform.db.CallScope;
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -10,7 +11,6 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import java.time.Duration;
-import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -26,13 +26,6 @@ public final class DeadlineInterceptor implements ServerInterceptor {
   private final Duration maxDeadline;
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "roster-deadlines");
-    t.setDaemon(true);
-    return t;
-  });
-  // Cancelling a running statement opens a connection to PostgreSQL (it blocks), and cancellation
-  // fires on whatever thread cancels the context, a transport thread included: hand it over.
-  private final Executor cancels = Executors.newFixedThreadPool(2, r -> {
-    Thread t = new Thread(r, "roster-statement-cancel");
     t.setDaemon(true);
     return t;
   });
@@ -108,7 +101,11 @@ public final class DeadlineInterceptor implements ServerInterceptor {
       private void inScope(Runnable work) {
         try (CallScope scope = CallScope.open(deadline.timeRemaining(TimeUnit.NANOSECONDS))) {
           Context.CancellationListener cancel = c -> scope.cancel();
-          context.addListener(cancel, cancels);
+          // Cancellation fires on whatever thread cancels the context: a transport thread for a
+          // client's cancel or RST_STREAM, a timer for a deadline, the stopping thread for
+          // shutdownNow. Inline is fine because CallScope.cancel() only queues the cancel request
+          // (a blocking round trip) on platform/db's bounded cancel threads; it never blocks.
+          context.addListener(cancel, MoreExecutors.directExecutor());
           try {
             work.run();
           } finally {

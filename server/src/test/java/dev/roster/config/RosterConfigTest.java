@@ -60,6 +60,24 @@ class RosterConfigTest {
   }
 
   @Test
+  void from_databaseReadReserve_aFifthOfThePoolUnlessSet_andLeavesOtherCallsAConnection() {
+    assertThat(RosterConfig.from(Map.of()).admission().databaseReadReserve()).isEqualTo(4);
+    assertThat(RosterConfig.from(Map.of()).databaseAcquireTimeout())
+        .isEqualTo(Duration.ofMillis(500));
+    assertThat(RosterConfig.from(Map.of("ROSTER_DATABASE_POOL_SIZE", "3")).admission()
+        .databaseReadReserve()).isZero();
+    assertThat(RosterConfig.from(Map.of("ROSTER_DATABASE_POOL_SIZE", "10",
+        "ROSTER_DATABASE_READ_RESERVE", "9")).admission().databaseReadReserve()).isEqualTo(9);
+    assertThatThrownBy(() -> RosterConfig.from(Map.of("ROSTER_DATABASE_POOL_SIZE", "10",
+        "ROSTER_DATABASE_READ_RESERVE", "10")))
+        .isInstanceOf(RosterConfig.InvalidConfigException.class)
+        .hasMessageContaining("ROSTER_DATABASE_READ_RESERVE=10");
+    assertThatThrownBy(() -> RosterConfig.from(Map.of("ROSTER_DATABASE_READ_RESERVE", "-1")))
+        .isInstanceOf(RosterConfig.InvalidConfigException.class)
+        .hasMessageContaining("ROSTER_DATABASE_READ_RESERVE=-1");
+  }
+
+  @Test
   void from_maxDeadlineBelowDefaultDeadline_refused() {
     assertThatThrownBy(() -> RosterConfig.from(Map.of("ROSTER_MAX_DEADLINE", "5s")))
         .isInstanceOf(RosterConfig.InvalidConfigException.class)

@@ -3,8 +3,6 @@ package dev.roster.platform.db;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The time budget of the call the current thread is serving, so database work stops when the call
@@ -13,7 +11,6 @@ import org.slf4j.LoggerFactory;
  * deadline passes. This keeps an abandoned call from holding a connection and a backend.
  */
 public final class CallScope implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(CallScope.class);
   private static final ThreadLocal<CallScope> CURRENT = new ThreadLocal<>();
 
   private final long deadlineNanos;
@@ -33,16 +30,16 @@ public final class CallScope implements AutoCloseable {
     return scope;
   }
 
-  /** Cancels the statement running for this call, if any, and every later one. Any thread. */
+  /**
+   * Cancels the statement running for this call, if any, and every later one. Any thread, a
+   * transport thread included: it never blocks, the cancel request itself is sent by
+   * {@link StatementCancels}.
+   */
   public void cancel() {
     cancelled = true;
     Statement statement = running;
     if (statement != null) {
-      try {
-        statement.cancel();
-      } catch (SQLException e) {
-        log.debug("could not cancel a statement: {}", e.toString());
-      }
+      StatementCancels.cancel(statement, () -> running == statement);
     }
   }
 
@@ -58,11 +55,14 @@ public final class CallScope implements AutoCloseable {
       return;
     }
     long left = scope.deadlineNanos - System.nanoTime();
+    // Registered before the check: a cancel() racing with it either sees this statement or is
+    // seen by the check.
+    scope.running = statement;
     if (scope.cancelled || left <= 0) {
+      scope.running = null;
       throw new SQLException("the call's deadline has passed", "57014");
     }
     statement.setQueryTimeout((int) Math.max(1, TimeUnit.NANOSECONDS.toSeconds(left + 999_999_999L)));
-    scope.running = statement;
   }
 
   static void afterStatement() {

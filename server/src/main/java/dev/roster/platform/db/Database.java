@@ -6,9 +6,11 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.StatementContext;
@@ -23,23 +25,42 @@ import org.slf4j.LoggerFactory;
  * hanging them, and carries the pool's name as its {@code application_name}, so
  * {@code pg_stat_activity} shows which pool a backend belongs to. {@link DatabasePools} opens the
  * pools a server needs; {@link #open} is the single pool of tools and tests.
+ *
+ * <p>It keeps the statements that are running (from execution until the statement is closed), so
+ * that closing can cancel them on the server first ({@link #close}) and a database that stopped
+ * answering can be let go of at once ({@link #abortRunning}). A call that finds every connection
+ * busy for the acquire timeout gets {@link DatabasePoolExhaustedException}.
  */
 public final class Database implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Database.class);
 
+  /**
+   * pgjdbc's {@code cancelSignalTimeout} ceiling, in seconds (the driver's default is 10): how long
+   * sending one cancel request may block (it opens a connection of its own), and so how long a
+   * statement that was being cancelled can take to return once its connection fails.
+   */
+  static final int CANCEL_SIGNAL_TIMEOUT_SECONDS = 2;
+  /** How long {@link #close} waits for cancelled statements to return before aborting them. */
+  static final Duration CLOSE_WAIT =
+      Duration.ofSeconds(CANCEL_SIGNAL_TIMEOUT_SECONDS).plusMillis(500);
+
   private final HikariDataSource dataSource;
   private final Jdbi jdbi;
   private final Set<Waiter> waiters = ConcurrentHashMap.newKeySet();
+  private final Set<Statement> running = ConcurrentHashMap.newKeySet();
 
   private Database(HikariDataSource dataSource) {
     this.dataSource = dataSource;
-    this.jdbi = Jdbi.create(this::connection).installPlugin(new PostgresPlugin());
-    // Every statement gets the calling RPC's remaining time and can be cancelled with it.
+    this.jdbi = Jdbi.create(this::acquire).installPlugin(new PostgresPlugin());
+    // Every statement gets the calling RPC's remaining time and can be cancelled with it, and is
+    // known as running until it is closed (failed, or its results read).
     this.jdbi.addCustomizer(new StatementCustomizer() {
       @Override
       public void beforeExecution(PreparedStatement statement, StatementContext ctx)
           throws SQLException {
         CallScope.beforeStatement(statement);
+        running.add(statement);
+        ctx.addCleanable(() -> running.remove(statement));
       }
 
       @Override
@@ -84,6 +105,23 @@ public final class Database implements AutoCloseable {
     return new Database(dataSource);
   }
 
+  /**
+   * A connection of the pool. A pure timeout (no connection became free, none failed to open) is a
+   * busy pool, refused as {@link DatabasePoolExhaustedException}; a timeout caused by connections
+   * that could not be opened stays the driver's failure (the database is unreachable).
+   */
+  private Connection acquire() throws SQLException {
+    try {
+      return connection();
+    } catch (SQLTransientConnectionException e) {
+      if (e.getCause() == null && !dataSource.isClosed()) {
+        throw new DatabasePoolExhaustedException(dataSource.getPoolName(),
+            Duration.ofMillis(dataSource.getConnectionTimeout()));
+      }
+      throw e;
+    }
+  }
+
   private static HikariConfig config(String name, int size, Settings settings) {
     HikariConfig config = new HikariConfig();
     config.setPoolName(name);
@@ -100,7 +138,16 @@ public final class Database implements AutoCloseable {
     config.addDataSourceProperty("loginTimeout", seconds(settings.connectTimeout()));
     config.addDataSourceProperty("socketTimeout", seconds(settings.socketTimeout()));
     config.addDataSourceProperty("tcpKeepAlive", "true");
+    // A cancel request blocks its sender until the server closes the cancel connection; against a
+    // server that does not answer that is this long instead of the driver's 10 s.
+    config.addDataSourceProperty("cancelSignalTimeout", Integer.toString(
+        Math.min(CANCEL_SIGNAL_TIMEOUT_SECONDS, Integer.parseInt(seconds(settings.connectTimeout())))));
     config.addDataSourceProperty("ApplicationName", name);
+    // A backend whose client has gone (an aborted connection, a killed Roster) stops its statement
+    // within a second instead of running on, or waiting on a lock, until it next writes to the
+    // socket (PostgreSQL 14+; a no-op on older servers).
+    config.setConnectionInitSql("select set_config('client_connection_check_interval', '1000', false)"
+        + " where current_setting('server_version_num')::int >= 140000");
     return config;
   }
 
@@ -161,6 +208,21 @@ public final class Database implements AutoCloseable {
     }
   }
 
+  /** Statements running now (executed and not yet closed). */
+  int runningCount() {
+    return running.size();
+  }
+
+  /**
+   * Queues a PostgreSQL cancel request for every running statement ({@link StatementCancels}); the
+   * backends stop and the statements fail with 57014. Returns at once.
+   */
+  void cancelRunning() {
+    for (Statement statement : running) {
+      StatementCancels.cancel(statement, () -> running.contains(statement));
+    }
+  }
+
   /**
    * A connection from the pool, for Jdbi. The calling thread is known as waiting meanwhile, so
    * that {@link #availabilityChanged} can wake it when the database goes down.
@@ -211,8 +273,65 @@ public final class Database implements AutoCloseable {
     }
   }
 
+  /**
+   * Aborts the connection of every running statement ({@link Connection#abort}: the socket is
+   * closed, no round trip, so it works against a server that does not answer). The threads blocked
+   * in those statements fail at once with an 08xxx error (unavailable), and HikariCP drops the
+   * connections instead of pooling them again. The backends are not told; a frozen one goes on
+   * when it thaws, until it next writes to its client. Returns the number of connections aborted.
+   */
+  int abortRunning(Executor executor) {
+    int aborted = 0;
+    for (Statement statement : running) {
+      try {
+        // The driver's own connection: the pool's proxy would only forward it.
+        Connection connection = statement.unwrap(Statement.class).getConnection();
+        connection.abort(executor);
+        aborted++;
+      } catch (SQLException | RuntimeException e) {
+        log.debug("could not abort a connection of {}: {}", dataSource.getPoolName(), e.toString());
+      }
+      running.remove(statement);
+    }
+    return aborted;
+  }
+
+  /**
+   * Cancels the running statements on the server, waits up to {@link #CLOSE_WAIT} for them to
+   * return, aborts the connections of those that have not, then closes the pool. So no backend
+   * keeps working for a process that has gone. {@link DatabasePools#close} does the same for all
+   * its pools at once.
+   */
   @Override
   public void close() {
+    cancelRunning();
+    awaitIdle(System.nanoTime() + CLOSE_WAIT.toNanos());
+    closePool();
+  }
+
+  /** Waits until no statement runs or {@code deadlineNanos} passes; true if none runs. */
+  boolean awaitIdle(long deadlineNanos) {
+    while (!running.isEmpty()) {
+      if (System.nanoTime() - deadlineNanos >= 0) {
+        return false;
+      }
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Aborts what still runs (see {@link #abortRunning}) and closes the pool. */
+  void closePool() {
+    if (!running.isEmpty()) {
+      int aborted = abortRunning(Runnable::run);
+      log.warn("{}: aborted {} connections whose statements did not end when cancelled",
+          dataSource.getPoolName(), aborted);
+    }
     dataSource.close();
   }
 }

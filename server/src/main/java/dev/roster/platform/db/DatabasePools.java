@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The separate connection pools of one Roster process, so that no kind of work can take the
@@ -17,21 +19,34 @@ import org.jdbi.v3.core.Jdbi;
  * process needs follows from its role and is decided by its composition root.
  */
 public final class DatabasePools implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(DatabasePools.class);
+
   /** A pool and its name, which is also the {@code application_name} of its connections. */
   public enum Pool {
     /** The contexts' work for API calls (and key management). */
-    API("roster-api"),
+    API("roster-api", true),
     /** Looking up the API key that authenticates a call: short primary-key reads only. */
-    AUTH("roster-auth"),
+    AUTH("roster-auth", true),
     /** The SQL of job handlers (welcome emails, exports) and the outcome of each job. */
-    JOBS("roster-jobs"),
+    JOBS("roster-jobs", false),
     /** The job queue's bookkeeping: claims, heartbeats, rescue, pruning, counts. */
-    JOBS_CONTROL("roster-jobs-control");
+    JOBS_CONTROL("roster-jobs-control", false);
 
     private final String poolName;
+    private final boolean servesCalls;
 
-    Pool(String poolName) {
+    Pool(String poolName, boolean servesCalls) {
       this.poolName = poolName;
+      this.servesCalls = servesCalls;
+    }
+
+    /**
+     * Whether calls wait for this pool's connections. Those wait at most the acquire timeout (a
+     * busy pool refuses calls at once); the others (jobs, health), whose waiters have no client
+     * to retry, wait at least the connect timeout, long enough for a connection to be re-opened.
+     */
+    public boolean servesCalls() {
+      return servesCalls;
     }
 
     /** The HikariCP pool name and the connections' {@code application_name}. */
@@ -63,12 +78,19 @@ public final class DatabasePools implements AutoCloseable {
     Database.migrate(settings);
     Map<Pool, Database> opened = new EnumMap<>(Pool.class);
     try {
-      sizes.forEach((pool, size) -> opened.put(pool, Database.pool(pool.poolName(), size, settings)));
+      sizes.forEach((pool, size) -> opened.put(pool,
+          Database.pool(pool.poolName(), size, pool.servesCalls() ? settings : patient(settings))));
     } catch (RuntimeException e) {
       opened.values().forEach(Database::close);
       throw e;
     }
     return new DatabasePools(opened);
+  }
+
+  private static Database.Settings patient(Database.Settings s) {
+    return s.connectTimeout().compareTo(s.acquireTimeout()) <= 0 ? s
+        : new Database.Settings(s.url(), s.user(), s.password(), s.poolSize(), s.connectTimeout(),
+            s.socketTimeout(), s.connectTimeout());
   }
 
   /** The pools that are open. */
@@ -114,14 +136,56 @@ public final class DatabasePools implements AutoCloseable {
    */
   public void availabilityChanged(boolean up) {
     pools.values().forEach(database -> database.availabilityChanged(up));
+    if (!up) {
+      // Statements running on a database that stopped answering would wait for the socket
+      // timeout; end them now (no round trip), so their calls fail UNAVAILABLE at once.
+      int aborted = abortRunning();
+      if (aborted > 0) {
+        log.warn("the database went down: aborted {} connections of running statements", aborted);
+      }
+    }
   }
 
+  /**
+   * Ends every statement running on any pool now, without asking the database: their connections
+   * are aborted (sockets closed, no round trip), so it returns at once even when PostgreSQL does
+   * not answer (frozen host, stalled disk). The calls blocked in those statements fail with an
+   * 08xxx error (UNAVAILABLE, DATABASE_UNAVAILABLE) instead of waiting for the socket timeout; the
+   * pools drop those connections and open new ones when the database answers again. Meant for
+   * "the database went down"; the backends are not cancelled (see {@link Database#abortRunning}).
+   * Any thread; never blocks.
+   *
+   * @return the number of connections aborted
+   */
+  public int abortRunning() {
+    int aborted = 0;
+    for (Database database : pools.values()) {
+      aborted += database.abortRunning(Runnable::run);
+    }
+    return aborted;
+  }
+
+  /** Statements running now on all pools (executed and not yet closed). */
+  public int runningStatements() {
+    return pools.values().stream().mapToInt(Database::runningCount).sum();
+  }
+
+  /**
+   * Closes every pool without leaving work behind on the server: the statements still running
+   * (a job handler's, an authentication lookup's, a call's that outlived the grace) are cancelled
+   * on the server (PostgreSQL cancel requests, each bounded by the driver's cancel timeout), given
+   * up to a few seconds together to return, and the connections of any that have not (a database
+   * that does not answer) are aborted; then the pools close.
+   */
   @Override
   public void close() {
+    pools.values().forEach(Database::cancelRunning);
+    long deadline = System.nanoTime() + Database.CLOSE_WAIT.toNanos();
+    pools.values().forEach(database -> database.awaitIdle(deadline));
     List<RuntimeException> failures = new ArrayList<>();
     for (Database database : pools.values()) {
       try {
-        database.close();
+        database.closePool();
       } catch (RuntimeException e) {
         failures.add(e);
       }
