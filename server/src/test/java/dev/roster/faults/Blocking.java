@@ -8,12 +8,15 @@ import dev.roster.proto.accounts.v1.Organization;
 import dev.roster.proto.accounts.v1.SuspendUserRequest;
 import dev.roster.proto.accounts.v1.User;
 import dev.roster.testing.Fixtures;
+import dev.roster.testing.PostgresProcess;
 import dev.roster.testing.TestServer;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -24,6 +27,18 @@ import java.util.concurrent.TimeUnit;
  */
 final class Blocking {
   private Blocking() {}
+
+  /**
+   * An API-role server on {@code postgres} with {@code env} on top, its admin key cached for an
+   * hour (so authentication needs no database while it is frozen or blocked).
+   */
+  static TestServer server(PostgresProcess postgres, Map<String, String> env) {
+    Map<String, String> all = new HashMap<>(env);
+    all.put("ROSTER_DATABASE_URL", postgres.jdbcUrl());
+    all.put("ROSTER_ROLE", "api");
+    all.put("ROSTER_AUTH_CACHE_TTL", "1h");
+    return TestServer.start(all);
+  }
 
   static Organization org(TestServer server) {
     return server.accounts().createOrganization(CreateOrganizationRequest.newBuilder()

@@ -16,7 +16,6 @@ import io.grpc.protobuf.StatusProto;
 import com.google.rpc.ErrorInfo;
 import java.sql.Connection;
 import java.sql.Statement;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -43,11 +42,7 @@ class DatabaseLetGoTest {
   }
 
   private static TestServer server(Map<String, String> env) {
-    Map<String, String> all = new HashMap<>(env);
-    all.put("ROSTER_DATABASE_URL", postgres.jdbcUrl());
-    all.put("ROSTER_ROLE", "api");
-    all.put("ROSTER_AUTH_CACHE_TTL", "1h");
-    return TestServer.start(all);
+    return Blocking.server(postgres, env);
   }
 
   @Test

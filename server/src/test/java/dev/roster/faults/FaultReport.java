@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.StringJoiner;
+import dev.roster.testing.PostgresProcess;
+import java.sql.SQLException;
 import org.assertj.core.api.SoftAssertions;
 
 /**
@@ -47,6 +49,22 @@ final class FaultReport {
 
   SoftAssertions check() {
     return soft;
+  }
+
+  /**
+   * Asserts, from what PostgreSQL has for {@code organization}, that no acknowledged write was lost
+   * or changed, that no request_id or email was stored twice, and that no write was refused for
+   * good.
+   */
+  void noLostOrDuplicatedWrites(PostgresProcess postgres, String organization, WriteLoad writes)
+      throws SQLException {
+    var stored = Outcomes.stored(postgres, organization);
+    soft.assertThat(Outcomes.lostOrChanged(writes.acknowledged(), stored))
+        .as("acknowledged writes lost or changed").isEmpty();
+    soft.assertThat(Outcomes.duplicatedRequests(stored))
+        .as("request_ids stored more than once").isEmpty();
+    soft.assertThat(stored.duplicateEmails()).as("emails stored more than once").isEmpty();
+    soft.assertThat(writes.rejected()).as("writes refused for good").isEmpty();
   }
 
   /**

@@ -20,7 +20,6 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import java.sql.Connection;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -48,11 +47,7 @@ class PoolExhaustionTest {
   }
 
   private static TestServer server(Map<String, String> env) {
-    Map<String, String> all = new HashMap<>(env);
-    all.put("ROSTER_DATABASE_URL", postgres.jdbcUrl());
-    all.put("ROSTER_ROLE", "api");
-    all.put("ROSTER_AUTH_CACHE_TTL", "1h");
-    return TestServer.start(all);
+    return Blocking.server(postgres, env);
   }
 
   @Test

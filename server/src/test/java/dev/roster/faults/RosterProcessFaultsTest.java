@@ -228,14 +228,7 @@ class RosterProcessFaultsTest {
           .put("acknowledgedAfterRetry", writes.acknowledged().values().stream()
               .filter(a -> a.attempts() > 1).count())
           .put("inDoubtAtEnd", writes.inDoubt().size());
-      var stored = Outcomes.stored(postgres, tenant.organization());
-      report.check().assertThat(Outcomes.lostOrChanged(writes.acknowledged(), stored))
-          .as("acknowledged writes lost or changed").isEmpty();
-      report.check().assertThat(Outcomes.duplicatedRequests(stored))
-          .as("request_ids stored more than once").isEmpty();
-      report.check().assertThat(stored.duplicateEmails()).as("emails stored more than once")
-          .isEmpty();
-      report.check().assertThat(writes.rejected()).as("writes refused for good").isEmpty();
+      report.noLostOrDuplicatedWrites(postgres, tenant.organization(), writes);
       report.onlyRetryableErrors("writes", writes.answers().all());
       report.onlyRetryableErrors("cheap calls", cheap.answers().all());
       if (replay) {
