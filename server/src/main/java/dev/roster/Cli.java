@@ -73,19 +73,19 @@ public final class Cli implements Callable<Integer> {
     @Override
     public Integer call() {
       RosterConfig config = config();
-      Lifecycle<RosterServer.Storage> lifecycle =
-          new Lifecycle<RosterServer.Storage>().registerHook("roster-mint-shutdown");
-      RosterServer.Storage opened;
+      Lifecycle<Storage> lifecycle =
+          new Lifecycle<Storage>().registerHook("roster-mint-shutdown");
+      Storage opened;
       try {
         // One connection does for one insert; the role's pools would be dozens.
-        opened = lifecycle.start(() -> RosterServer.Storage.open(config,
+        opened = lifecycle.start(() -> Storage.open(config,
             java.util.Map.of(DatabasePools.Pool.API, 1)));
       } catch (EmbeddedDatabaseException e) {
         return fail(e);
       } catch (JvmShutdown.StartAbortedException e) {
         return 1;
       }
-      try (RosterServer.Storage storage = opened) {
+      try (Storage storage = opened) {
         Jdbi jdbi = storage.pools().jdbi(DatabasePools.Pool.API);
         Access access = new Access(jdbi, new Accounts(jdbi, Clock.systemUTC()), Clock.systemUTC(),
             Duration.ofSeconds(1));

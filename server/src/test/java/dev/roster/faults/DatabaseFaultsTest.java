@@ -3,6 +3,7 @@ package dev.roster.faults;
 import static dev.roster.faults.FaultReport.ms;
 
 import dev.roster.RosterServer;
+import dev.roster.Storage;
 import dev.roster.config.RosterConfig;
 import dev.roster.fairness.Tenant;
 import dev.roster.platform.db.DatabasePools.Pool;
@@ -151,7 +152,7 @@ class DatabaseFaultsTest {
       throws Exception {
     FaultReport report = new FaultReport(name);
     Map<String, String> env = FaultSettings.env(postgres.jdbcUrl(), dataDir);
-    Map<Pool, Integer> poolSizes = RosterServer.Storage.poolsFor(RosterConfig.from(env));
+    Map<Pool, Integer> poolSizes = Storage.poolsFor(RosterConfig.from(env));
     List<String> threadsBefore = Leftovers.rosterThreads();
     TestServer server = TestServer.builder().env(env).start();
     List<ManagedChannel> channels = new ArrayList<>();

@@ -2,7 +2,7 @@ package dev.roster.faults;
 
 import static dev.roster.faults.FaultReport.ms;
 
-import dev.roster.RosterServer;
+import dev.roster.Storage;
 import dev.roster.config.RosterConfig;
 import dev.roster.fairness.Tenant;
 import dev.roster.platform.db.DatabasePools.Pool;
@@ -268,7 +268,7 @@ class RosterProcessFaultsTest {
   }
 
   private void checkSessionsWithinPools(FaultReport report) {
-    Map<Pool, Integer> sizes = RosterServer.Storage.poolsFor(RosterConfig.from(env));
+    Map<Pool, Integer> sizes = Storage.poolsFor(RosterConfig.from(env));
     Map<String, Integer> sessions = Leftovers.sessions(postgres);
     report.put("sessionsAfterRecovery", sessions);
     sizes.forEach((pool, size) -> report.check()
