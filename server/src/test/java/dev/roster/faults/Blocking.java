@@ -7,6 +7,7 @@ import dev.roster.proto.accounts.v1.CreateUserRequest;
 import dev.roster.proto.accounts.v1.Organization;
 import dev.roster.proto.accounts.v1.SuspendUserRequest;
 import dev.roster.proto.accounts.v1.User;
+import dev.roster.testing.Await;
 import dev.roster.testing.Fixtures;
 import dev.roster.testing.PostgresProcess;
 import dev.roster.testing.TestServer;
@@ -15,7 +16,9 @@ import io.grpc.health.v1.HealthGrpc;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -81,6 +84,21 @@ final class Blocking {
 
   static int waitingOnLocks(String jdbcUrl) {
     return rosterBackends(jdbcUrl, "and wait_event_type = 'Lock'");
+  }
+
+  /**
+   * Sends {@code count} SuspendUser calls on {@code user}, whose row the caller has locked
+   * ({@link #lock}), and returns once all of them wait on that lock, each holding a connection.
+   */
+  static List<ListenableFuture<User>> blockedWrites(TestServer server, PostgresProcess postgres,
+      User user, int count, long deadlineMillis) {
+    List<ListenableFuture<User>> writes = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      writes.add(suspend(server, user, deadlineMillis));
+    }
+    Await.until(count + " writes blocked on the lock",
+        () -> waitingOnLocks(postgres.jdbcUrl()) == count);
+    return writes;
   }
 
   /** A SuspendUser of {@code user} as the admin, with {@code deadlineMillis}: a write that blocks. */

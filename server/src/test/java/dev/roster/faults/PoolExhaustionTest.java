@@ -9,7 +9,6 @@ import dev.roster.proto.accounts.v1.GetUserRequest;
 import dev.roster.proto.accounts.v1.Organization;
 import dev.roster.proto.accounts.v1.SuspendUserRequest;
 import dev.roster.proto.accounts.v1.User;
-import dev.roster.testing.Await;
 import dev.roster.testing.GrpcErrors.Failure;
 import dev.roster.testing.PostgresProcess;
 import dev.roster.testing.TestServer;
@@ -59,12 +58,8 @@ class PoolExhaustionTest {
       Organization org = Blocking.org(server);
       User user = Blocking.user(server, org);
       try (Connection lock = Blocking.lock(postgres.jdbcUrl(), user)) {
-        List<ListenableFuture<User>> writes = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-          writes.add(Blocking.suspend(server, user, 30_000));
-        }
-        Await.until("four writes blocked on the lock",
-            () -> Blocking.waitingOnLocks(postgres.jdbcUrl()) == 4);
+        List<ListenableFuture<User>> writes =
+            Blocking.blockedWrites(server, postgres, user, 4, 30_000);
 
         // A fifth write finds the share taken: refused after the acquire timeout (500 ms), not
         // queued toward its deadline.
@@ -99,12 +94,8 @@ class PoolExhaustionTest {
       Organization org = Blocking.org(server);
       User user = Blocking.user(server, org);
       try (Connection lock = Blocking.lock(postgres.jdbcUrl(), user)) {
-        List<ListenableFuture<User>> writes = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-          writes.add(Blocking.suspend(server, user, 30_000));
-        }
-        Await.until("four writes blocked on the lock",
-            () -> Blocking.waitingOnLocks(postgres.jdbcUrl()) == 4);
+        List<ListenableFuture<User>> writes =
+            Blocking.blockedWrites(server, postgres, user, 4, 30_000);
 
         List<Long> reads = trickle(server, org, user, true);
         System.out.printf("whole pool busy: %d reads by key refused, max %d ms, median %d ms%n",

@@ -178,19 +178,6 @@ public final class Database implements AutoCloseable {
   }
 
   /**
-   * True when a connection can be taken from this pool within the acquire timeout and answers a
-   * trivial check within {@code timeout}.
-   */
-  public boolean ping(Duration timeout) {
-    try (var connection = dataSource.getConnection()) {
-      return connection.isValid((int) Math.max(1, timeout.toSeconds()));
-    } catch (Exception e) {
-      log.warn("database ping failed ({}): {}", dataSource.getPoolName(), e.toString());
-      return false;
-    }
-  }
-
-  /**
    * Follows the database's availability (see {@link DatabaseAvailability}). While it is down the
    * pool stops re-opening the connections it lost: HikariCP keeps a fixed-size pool full by retrying
    * with a backoff that grows to 5 s and runs on one thread, so after an outage of a few seconds

@@ -1,6 +1,5 @@
 package dev.roster.platform.db;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -115,19 +114,6 @@ public final class DatabasePools implements AutoCloseable {
       throw new IllegalStateException("the " + pool.poolName() + " pool is not open in this process");
     }
     return database.jdbi();
-  }
-
-  /**
-   * True when a connection of {@code pool} answers a trivial check within {@code timeout}.
-   *
-   * @throws IllegalStateException if that pool was not opened
-   */
-  public boolean ping(Pool pool, Duration timeout) {
-    Database database = pools.get(pool);
-    if (database == null) {
-      throw new IllegalStateException("the " + pool.poolName() + " pool is not open in this process");
-    }
-    return database.ping(timeout);
   }
 
   /**
