@@ -29,6 +29,21 @@ final class Answers {
     boolean ok() {
       return code == Status.Code.OK;
     }
+
+    /**
+     * An error the client library made because the connection closed under the call (grpc-java
+     * reports a write to a connection the peer has just reset as UNKNOWN "channel closed", cause
+     * ClosedChannelException): no answer from the server at all.
+     */
+    boolean connectionClosedUnderIt() {
+      return code == Status.Code.UNKNOWN && reason.isEmpty()
+          && description.contains("java.nio.channels.ClosedChannelException");
+    }
+
+    /** Whether the call was in flight at {@code nanos}. */
+    boolean inFlightAt(long nanos) {
+      return start <= nanos && nanos <= end;
+    }
   }
 
   private final ConcurrentLinkedQueue<Answer> answers = new ConcurrentLinkedQueue<>();

@@ -72,7 +72,24 @@ final class FaultReport {
    * server's own UNAVAILABLE tell the client when to retry (RetryInfo).
    */
   void onlyRetryableErrors(String what, List<Answers.Answer> answers) {
-    soft.assertThat(Answers.where(answers, a -> !a.ok() && !RETRYABLE.contains(a.code())))
+    onlyRetryableErrors(what, answers, a -> false);
+  }
+
+  /**
+   * The same, for a server killed at {@code killedAt} (SIGKILL): a call in flight at that moment
+   * whose connection closed under it got no answer from the server, only the client library's
+   * UNKNOWN "channel closed"; that is the kill, not an answer, and is the one error accepted
+   * besides UNAVAILABLE/DEADLINE_EXCEEDED.
+   */
+  void onlyRetryableErrorsAcrossKill(String what, List<Answers.Answer> answers, long killedAt) {
+    onlyRetryableErrors(what, answers,
+        a -> a.connectionClosedUnderIt() && a.inFlightAt(killedAt));
+  }
+
+  private void onlyRetryableErrors(String what, List<Answers.Answer> answers,
+      java.util.function.Predicate<Answers.Answer> cutOffByTheKill) {
+    soft.assertThat(Answers.where(answers,
+            a -> !a.ok() && !RETRYABLE.contains(a.code()) && !cutOffByTheKill.test(a)))
         .as("%s: errors other than UNAVAILABLE/DEADLINE_EXCEEDED (all: %s)", what,
             Answers.detailedCounts(answers))
         .isEmpty();
