@@ -222,7 +222,10 @@ class RunningStatementsTest {
         assertThat(waiting).isLessThanOrEqualTo(StatementCancels.QUEUE);
         // 4, give or take a thread that is just finishing something else.
         assertThat(dropped).isBetween(4L, 6L);
-        assertThat(queued.subList(flood - 4, flood)).containsOnly(false);
+        // Nothing is refused while the queue has room, and every refusal is a dropped request;
+        // which of the last few are refused depends on when a cancel thread takes its next one.
+        assertThat(queued.subList(0, StatementCancels.QUEUE)).containsOnly(true);
+        assertThat(queued.stream().filter(q -> !q).count()).isEqualTo(dropped);
       } finally {
         postgres.thaw();
       }
