@@ -40,9 +40,9 @@ final class Answers {
           && description.contains("java.nio.channels.ClosedChannelException");
     }
 
-    /** Whether the call was in flight at {@code nanos}. */
-    boolean inFlightAt(long nanos) {
-      return start <= nanos && nanos <= end;
+    /** Whether the call was in flight at some moment of [{@code from}, {@code to}]. */
+    boolean inFlightDuring(long from, long to) {
+      return start <= to && end >= from;
     }
   }
 

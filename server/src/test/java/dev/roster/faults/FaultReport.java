@@ -76,14 +76,16 @@ final class FaultReport {
   }
 
   /**
-   * The same, for a server killed at {@code killedAt} (SIGKILL): a call in flight at that moment
-   * whose connection closed under it got no answer from the server, only the client library's
-   * UNKNOWN "channel closed"; that is the kill, not an answer, and is the one error accepted
-   * besides UNAVAILABLE/DEADLINE_EXCEEDED.
+   * The same, for a server killed at {@code killedAt} (SIGKILL) and replaced at {@code backAt}: a
+   * call in flight in between whose connection closed under it got no answer from any server,
+   * only the client library's UNKNOWN "channel closed" (its cause, ClosedChannelException, exists
+   * only on the client: a cause never crosses the wire); that is the kill, not an answer, and is
+   * the one error accepted besides UNAVAILABLE/DEADLINE_EXCEEDED.
    */
-  void onlyRetryableErrorsAcrossKill(String what, List<Answers.Answer> answers, long killedAt) {
+  void onlyRetryableErrorsAcrossKill(String what, List<Answers.Answer> answers, long killedAt,
+      long backAt) {
     onlyRetryableErrors(what, answers,
-        a -> a.connectionClosedUnderIt() && a.inFlightAt(killedAt));
+        a -> a.connectionClosedUnderIt() && a.inFlightDuring(killedAt, backAt));
   }
 
   private void onlyRetryableErrors(String what, List<Answers.Answer> answers,

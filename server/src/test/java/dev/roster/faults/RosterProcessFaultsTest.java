@@ -128,7 +128,7 @@ class RosterProcessFaultsTest {
           .put("servingAfterListeningMs", ms(listening, serving))
           .put("health", load.health.describe(kill))
           .put("drained", load.stop());
-      load.checkAll(report, kill, true, true);
+      load.checkAll(report, kill, listening);
       checkSessionsWithinPools(report);
     } finally {
       load.close();
@@ -176,7 +176,7 @@ class RosterProcessFaultsTest {
               a -> !a.ok() && a.code() != Status.Code.UNAVAILABLE))
           .as("calls during the SIGTERM that neither completed nor failed with UNAVAILABLE")
           .isEmpty();
-      load.checkAll(report, term, false, false);
+      load.checkAll(report, term, -1);
     } finally {
       load.close();
     }
@@ -213,12 +213,12 @@ class RosterProcessFaultsTest {
 
     /**
      * Data and codes: acknowledged writes stored as acknowledged, none twice, only retryable
-     * errors (with {@code killed}, besides the client library's UNKNOWN for a call whose connection
-     * the kill closed under it); with {@code replay}, retries of acknowledged requests return the
-     * first user.
+     * errors. After a SIGKILL ({@code backAt}: when the new process listened; -1 for SIGTERM)
+     * also the client library's UNKNOWN for a call whose connection the kill closed under it, and
+     * retries of acknowledged requests must return the first user.
      */
-    void checkAll(FaultReport report, long faultStart, boolean replay, boolean killed)
-        throws Exception {
+    void checkAll(FaultReport report, long faultStart, long backAt) throws Exception {
+      boolean killed = backAt >= 0;
       report.put("writeErrors", Answers.detailedCounts(writes.answers().all()))
           .put("cheapErrors", Answers.detailedCounts(cheap.answers().all()))
           .put("cheapMaxFromFaultMs", Answers.maxMillis(
@@ -233,13 +233,14 @@ class RosterProcessFaultsTest {
           .put("inDoubtAtEnd", writes.inDoubt().size());
       report.noLostOrDuplicatedWrites(postgres, tenant.organization(), writes);
       if (killed) {
-        report.onlyRetryableErrorsAcrossKill("writes", writes.answers().all(), faultStart);
-        report.onlyRetryableErrorsAcrossKill("cheap calls", cheap.answers().all(), faultStart);
+        report.onlyRetryableErrorsAcrossKill("writes", writes.answers().all(), faultStart, backAt);
+        report.onlyRetryableErrorsAcrossKill("cheap calls", cheap.answers().all(), faultStart,
+            backAt);
       } else {
         report.onlyRetryableErrors("writes", writes.answers().all());
         report.onlyRetryableErrors("cheap calls", cheap.answers().all());
       }
-      if (replay) {
+      if (killed) {
         report.check().assertThat(writes.inDoubt()).as("requests never acknowledged").isEmpty();
         report.check().assertThat(Outcomes.replayMismatches(admin, tenant.credentials(),
                 tenant.organization(), writes.acknowledged(), 50))
