@@ -139,13 +139,13 @@ class ServerRestartTest {
       System.out.printf("SDK-RESTART %s: exitCode=%d signalToExitMs=%d downMs=%d (signal to"
               + " new process listening; relaunched %d ms after exit, started in %d ms)"
               + " | iteration: users=%d distinct=%d longestNextMs=%d error=%s"
-              + " | getUser: calls=%d startedWhileDown=%d failures=%d longestCallMs=%d"
+              + " | getUser: calls=%d inFlightWhileDown=%d failures=%d longestCallMs=%d"
               + " firstFailures=%s%n",
           label, restart.exitCode, ms(restart.signalled, restart.exited),
           ms(restart.signalled, restart.listening), ms(restart.exited, restart.relaunched),
           ms(restart.relaunched, restart.listening), iteration.seen.size(),
           new HashSet<>(iteration.seen).size(), iteration.longestNextNanos / 1_000_000,
-          iteration.error, gets.calls(), gets.startedBetween(restart.signalled, restart.listening),
+          iteration.error, gets.calls(), gets.overlapping(restart.signalled, restart.listening),
           gets.failures().size(), gets.longestNanos() / 1_000_000,
           gets.failures().subList(0, Math.min(3, gets.failures().size())));
 
@@ -158,8 +158,8 @@ class ServerRestartTest {
           + " spanned the outage for the test to mean anything")
           .isGreaterThan(DOWN.toNanos());
       assertThat(gets.failures()).as("GetUser calls that failed").isEmpty();
-      assertThat(gets.startedBetween(restart.signalled, restart.listening))
-          .as("GetUser calls started while the server was down").isPositive();
+      assertThat(gets.overlapping(restart.signalled, restart.listening))
+          .as("GetUser calls in flight while the server was down").isPositive();
     }
   }
 
@@ -301,9 +301,10 @@ class ServerRestartTest {
       }
     }
 
-    long startedBetween(long from, long to) {
+    /** Calls that were running at some time between {@code from} and {@code to}. */
+    long overlapping(long from, long to) {
       synchronized (calls) {
-        return calls.stream().filter(c -> c[0] >= from && c[0] < to).count();
+        return calls.stream().filter(c -> c[0] < to && c[1] > from).count();
       }
     }
 
