@@ -6,17 +6,28 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import dev.roster.proto.accounts.v1.AccountsServiceGrpc;
 import dev.roster.proto.accounts.v1.GetUserRequest;
 import dev.roster.proto.accounts.v1.User;
+import io.grpc.EquivalentAddressGroup;
+import io.grpc.NameResolver;
+import io.grpc.NameResolverProvider;
+import io.grpc.NameResolverRegistry;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -28,8 +39,9 @@ import org.junit.jupiter.api.Timeout;
  * Issue 12: an outage must not switch retries off for the calls after it. A fake AccountsService
  * on a real Netty server on 127.0.0.1 counts the attempts of every call (each call asks for a
  * user name of its own) and is switched between an outage (every attempt UNAVAILABLE) and a
- * flaky mode where only the first attempt of each call fails. What is tested is the client's
- * retry logic and its retry budget, not the server.
+ * flaky mode where only the first attempt of each call fails; two of them behind round_robin, one
+ * killed, stand for two replicas. What is tested is the client's retry logic and its retry
+ * budget, not the server.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RetryBudgetRecoveryTest {
@@ -43,7 +55,15 @@ class RetryBudgetRecoveryTest {
       .setTotalTimeout(Duration.ofSeconds(3))
       .build();
 
-  private final FlakyAccounts accounts = new FlakyAccounts();
+  private static final ScheduledExecutorService DELAYED =
+      Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "fake-accounts-delay");
+        t.setDaemon(true);
+        return t;
+      });
+
+  private final AtomicInteger names = new AtomicInteger();
+  private final FlakyAccounts accounts = new FlakyAccounts(names);
   private Server server;
 
   @BeforeEach
@@ -100,6 +120,63 @@ class RetryBudgetRecoveryTest {
     }
   }
 
+  /**
+   * Two replicas behind round_robin, 8 GetUsers in flight (each takes 300 ms), one replica killed
+   * (its connections reset, its port refused) while they run: with the default settings no call
+   * fails (the issue measured 4 of 8 failed with the old budget). The replicas are fake servers
+   * behind {@link KillableProxy}s, named through a static resolver registered for the test.
+   */
+  @Test
+  void getUser_oneOfTwoReplicasKilledWithEightInFlight_noCallFails() throws Exception {
+    FlakyAccounts second = new FlakyAccounts(names);
+    Server secondServer = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .addService(second).build().start();
+    StaticResolver resolver = new StaticResolver();
+    NameResolverRegistry.getDefaultRegistry().register(resolver);
+    try (KillableProxy first = KillableProxy.to(server.getPort());
+        KillableProxy other = KillableProxy.to(secondServer.getPort());
+        RosterClient client = RosterClient.newBuilder()
+            .target(resolver.target(first.address(), other.address())).apiKey("test-key")
+            .build()) {
+      accounts.mode = Mode.HEALTHY;
+      second.mode = Mode.HEALTHY;
+      // Both subchannels connected before the fault: round_robin spreads calls over both.
+      for (int i = 0; i < 8; i++) {
+        client.users().get(accounts.newName());
+      }
+      accounts.delayMillis = 300;
+      second.delayMillis = 300;
+      List<String> calls = new ArrayList<>();
+      List<CompletableFuture<User>> inFlight = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        String name = accounts.newName();
+        calls.add(name);
+        inFlight.add(client.users().getAsync(GetUserRequest.newBuilder().setName(name).build()));
+      }
+      Thread.sleep(100);
+      int onKilled = (int) calls.stream().filter(n -> accounts.attempts(n) > 0).count();
+      first.kill();
+      List<String> failures = new ArrayList<>();
+      for (int i = 0; i < calls.size(); i++) {
+        try {
+          assertThat(inFlight.get(i).get(30, TimeUnit.SECONDS).getName()).isEqualTo(calls.get(i));
+        } catch (ExecutionException e) {
+          failures.add(e.getCause().toString());
+        }
+      }
+      List<String> attempts = calls.stream()
+          .map(n -> accounts.attempts(n) + "+" + second.attempts(n)).toList();
+      System.out.println("SDK-RETRY-BUDGET two replicas, one killed: in flight on the killed one="
+          + onKilled + " attempts (killed+other) per call=" + attempts + " failures=" + failures);
+
+      assertThat(onKilled).as("calls that were on the killed replica").isPositive();
+      assertThat(failures).as("GetUsers that failed").isEmpty();
+    } finally {
+      NameResolverRegistry.getDefaultRegistry().deregister(resolver);
+      secondServer.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
   /** Runs {@code calls} GetUsers during an outage; each must fail with UNAVAILABLE. */
   private List<Integer> outage(RosterClient client, int calls) {
     accounts.mode = Mode.OUTAGE;
@@ -135,13 +212,77 @@ class RetryBudgetRecoveryTest {
     return builder.build();
   }
 
-  private enum Mode { OUTAGE, FIRST_ATTEMPT_FAILS }
+  /**
+   * {@code roster-test-static:///a,b}: a fixed list of loopback addresses, as DNS would return
+   * for a headless service (DNS cannot give two loopback addresses one name here).
+   */
+  private static final class StaticResolver extends NameResolverProvider {
+    private static final String SCHEME = "roster-test-static";
+    private final Map<String, List<InetSocketAddress>> targets = new ConcurrentHashMap<>();
+
+    String target(InetSocketAddress... addresses) {
+      String name = "replicas" + targets.size();
+      targets.put(name, List.of(addresses));
+      return SCHEME + ":///" + name;
+    }
+
+    @Override
+    protected boolean isAvailable() {
+      return true;
+    }
+
+    @Override
+    protected int priority() {
+      return 5;
+    }
+
+    @Override
+    public String getDefaultScheme() {
+      return SCHEME;
+    }
+
+    @Override
+    public Collection<Class<? extends SocketAddress>> getProducedSocketAddressTypes() {
+      return List.of(InetSocketAddress.class);
+    }
+
+    @Override
+    public NameResolver newNameResolver(URI uri, NameResolver.Args args) {
+      if (!SCHEME.equals(uri.getScheme())) {
+        return null;
+      }
+      List<InetSocketAddress> addresses = targets.get(uri.getPath().substring(1));
+      return new NameResolver() {
+        @Override
+        public String getServiceAuthority() {
+          return "localhost";
+        }
+
+        @Override
+        public void start(Listener2 listener) {
+          listener.onResult(ResolutionResult.newBuilder().setAddresses(addresses.stream()
+              .map(EquivalentAddressGroup::new).toList()).build());
+        }
+
+        @Override
+        public void shutdown() {}
+      };
+    }
+  }
+
+  private enum Mode { OUTAGE, FIRST_ATTEMPT_FAILS, HEALTHY }
 
   /** GetUser that counts attempts per user name and fails as its mode says. */
   private static final class FlakyAccounts extends AccountsServiceGrpc.AccountsServiceImplBase {
     private final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
-    private final AtomicInteger names = new AtomicInteger();
+    private final AtomicInteger names;
     volatile Mode mode = Mode.OUTAGE;
+    /** How long a successful GetUser takes (0: answered at once). */
+    volatile long delayMillis;
+
+    FlakyAccounts(AtomicInteger names) {
+      this.names = names;
+    }
 
     String newName() {
       return "organizations/o/users/u" + names.incrementAndGet();
@@ -156,12 +297,25 @@ class RetryBudgetRecoveryTest {
     public void getUser(GetUserRequest request, StreamObserver<User> response) {
       int attempt = attempts.computeIfAbsent(request.getName(), n -> new AtomicInteger())
           .incrementAndGet();
-      if (mode == Mode.OUTAGE || attempt == 1) {
+      if (mode == Mode.OUTAGE || (mode == Mode.FIRST_ATTEMPT_FAILS && attempt == 1)) {
         response.onError(Status.UNAVAILABLE.withDescription("fake outage").asRuntimeException());
         return;
       }
-      response.onNext(User.newBuilder().setName(request.getName()).build());
-      response.onCompleted();
+      User user = User.newBuilder().setName(request.getName()).build();
+      if (delayMillis == 0) {
+        answer(response, user);
+      } else {
+        DELAYED.schedule(() -> answer(response, user), delayMillis, TimeUnit.MILLISECONDS);
+      }
+    }
+
+    private static void answer(StreamObserver<User> response, User user) {
+      try {
+        response.onNext(user);
+        response.onCompleted();
+      } catch (RuntimeException cancelled) {
+        // the call was cancelled or its connection is gone
+      }
     }
   }
 }
