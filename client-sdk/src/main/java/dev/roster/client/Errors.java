@@ -17,6 +17,14 @@ import java.util.Map;
 final class Errors {
   private Errors() {}
 
+  /**
+   * The typed exception for a {@code google.rpc.Status} that arrived inside a message (the
+   * {@code error} of a done long-running operation), read exactly as a failed call's status.
+   */
+  static RosterException fromStatus(com.google.rpc.Status status) {
+    return (RosterException) translate(StatusProto.toStatusRuntimeException(status));
+  }
+
   static RuntimeException translate(Throwable failure) {
     if (failure instanceof RosterException already) {
       return already;

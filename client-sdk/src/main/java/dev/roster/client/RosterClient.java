@@ -43,6 +43,8 @@ public final class RosterClient implements AutoCloseable {
   private final Organizations organizations;
   private final Users users;
   private final ApiKeys apiKeys;
+  private final Poller poller = new Poller();
+  private final Operations operations;
 
   private RosterClient(ManagedChannel channel, boolean ownsChannel, Calls calls) {
     this.channel = channel;
@@ -50,6 +52,9 @@ public final class RosterClient implements AutoCloseable {
     this.organizations = new Organizations(channel, calls);
     this.users = new Users(channel, calls);
     this.apiKeys = new ApiKeys(channel, calls);
+    Calls bound = calls.withChannel(channel);
+    this.operations = new Operations(bound, poller);
+    this.users.attachExports(new Exports(bound, operations));
   }
 
   public static Builder newBuilder() {
@@ -71,14 +76,26 @@ public final class RosterClient implements AutoCloseable {
     return apiKeys;
   }
 
+  /**
+   * Long-running operations (google.longrunning.Operations): get, list, cancel, wait, and
+   * {@link Operations#future} to follow one by name. Exports start with {@link Users#export}.
+   */
+  public Operations operations() {
+    return operations;
+  }
+
   /** The underlying channel, for the generated stubs ({@code AccountsServiceGrpc.newBlockingStub}). */
   public ManagedChannel channel() {
     return channel;
   }
 
-  /** Stops the channel (if this client built it), waiting up to 5 seconds for calls in flight. */
+  /**
+   * Stops polling operations (futures still waiting fail) and stops the channel (if this client
+   * built it), waiting up to 5 seconds for calls in flight.
+   */
   @Override
   public void close() {
+    poller.close();
     if (!ownsChannel) {
       return;
     }
