@@ -1,11 +1,10 @@
 package dev.roster.client;
 
 import io.grpc.Status;
-import java.util.Map;
 
-/** A unique value (slug, handle, email) is taken (ALREADY_EXISTS); {@link #reason()} says which. */
+/** A resource with this unique value (handle, email, slug) already exists (ALREADY_EXISTS). */
 public class AlreadyExistsException extends RosterException {
-  AlreadyExistsException(String reason, String message, Map<String, String> metadata, Throwable cause) {
-    super(Status.Code.ALREADY_EXISTS, reason, message, metadata, cause);
+  AlreadyExistsException(String message, ErrorDetails details, Throwable cause) {
+    super(Status.Code.ALREADY_EXISTS, message, details, cause);
   }
 }

@@ -34,9 +34,9 @@ final class Exports {
   private final Calls calls;
   private final Operations operations;
 
-  Exports(Calls calls, Operations operations) {
+  Exports(Calls calls, Poller poller) {
     this.calls = calls;
-    this.operations = operations;
+    this.operations = new Operations(calls, poller);
   }
 
   /** Starts the export (the call returns once it is recorded) and follows it. */
@@ -74,7 +74,7 @@ final class Exports {
       throw e;
     } catch (Exception e) {
       context.cancel(null);
-      throw new IllegalStateException(e);
+      throw Errors.translate(e);
     }
   }
 

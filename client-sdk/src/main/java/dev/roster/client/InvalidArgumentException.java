@@ -2,7 +2,6 @@ package dev.roster.client;
 
 import io.grpc.Status;
 import java.util.List;
-import java.util.Map;
 
 /** The request is malformed; {@link #fieldViolations()} names every bad field (INVALID_ARGUMENT). */
 public final class InvalidArgumentException extends RosterException {
@@ -15,15 +14,16 @@ public final class InvalidArgumentException extends RosterException {
    */
   public record FieldViolation(String field, String reason, String description) {}
 
-  private final List<FieldViolation> fieldViolations;
-
-  InvalidArgumentException(String reason, String message, Map<String, String> metadata,
-      List<FieldViolation> fieldViolations, Throwable cause) {
-    super(Status.Code.INVALID_ARGUMENT, reason, message, metadata, cause);
-    this.fieldViolations = List.copyOf(fieldViolations);
+  InvalidArgumentException(String message, ErrorDetails details, Throwable cause) {
+    super(Status.Code.INVALID_ARGUMENT, message, details, cause);
   }
 
+  /**
+   * Every bad field, from the {@code google.rpc.BadRequest} detail.
+   *
+   * @return the violations, possibly empty
+   */
   public List<FieldViolation> fieldViolations() {
-    return fieldViolations;
+    return errorDetails().violations();
   }
 }

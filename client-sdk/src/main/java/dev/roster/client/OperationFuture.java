@@ -206,10 +206,10 @@ public final class OperationFuture<R extends Message, M extends Message> impleme
       if (op.getError().getCode() == Status.Code.CANCELLED.value()) {
         CancellationException cancelled = new CancellationException(
             op.getName() + " was cancelled: " + op.getError().getMessage());
-        cancelled.initCause(Errors.fromStatus(op.getError()));
+        cancelled.initCause(Errors.translate(op.getError()));
         result.completeExceptionally(cancelled);
       } else {
-        result.completeExceptionally(Errors.fromStatus(op.getError()));
+        result.completeExceptionally(Errors.translate(op.getError()));
       }
     } else {
       try {
@@ -254,9 +254,9 @@ public final class OperationFuture<R extends Message, M extends Message> impleme
             return;
           }
           if (System.nanoTime() - startNanos >= polling.totalTimeout().toNanos()) {
-            result.completeExceptionally(new DeadlineExceededException("", "DEADLINE_EXCEEDED: "
+            result.completeExceptionally(new DeadlineExceededException("DEADLINE_EXCEEDED: "
                 + latest.getName() + " was not done after polling for " + polling.totalTimeout()
-                + "; it goes on on the server", java.util.Map.of(), failure));
+                + "; it goes on on the server", ErrorDetails.NONE, failure));
             return;
           }
           schedule(next);
@@ -294,11 +294,6 @@ public final class OperationFuture<R extends Message, M extends Message> impleme
   }
 
   private static Throwable unwrap(Throwable failure) {
-    Throwable t = failure;
-    while ((t instanceof CompletionException || t instanceof ExecutionException)
-        && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
+    return Errors.unwrap(failure);
   }
 }

@@ -41,6 +41,26 @@ public final class Operations {
   }
 
   /**
+   * This view with another deadline for each call (WaitOperation sets its own, see {@link #wait}).
+   *
+   * @param deadline the deadline of every call made through the returned view
+   * @return a view sharing this client's channel and poller
+   */
+  public Operations withDeadline(Duration deadline) {
+    return new Operations(calls.withDeadline(deadline), poller);
+  }
+
+  /**
+   * This view with other retry settings for its idempotent calls (GetOperation, ListOperations).
+   *
+   * @param settings the retry settings
+   * @return a view sharing this client's channel and poller
+   */
+  public Operations withRetrySettings(RetrySettings settings) {
+    return new Operations(calls.withRetrySettings(settings), poller);
+  }
+
+  /**
    * The operation as it is now.
    *
    * @throws NotFoundException reason OPERATION_NOT_FOUND (unknown, or expired)
@@ -71,13 +91,21 @@ public final class Operations {
 
   /** Lists with the page size from the request ({@code filter} must be empty: Roster has none). */
   public PagedResponse<Operation> list(ListOperationsRequest request) {
-    return new PagedResponse<>(page(request),
-        token -> page(request.toBuilder().setPageToken(token).build()));
+    return PagedResponse.list(calls, OperationsGrpc.getListOperationsMethod(), request,
+        Operations::withPageToken, Operations::page);
   }
 
-  private PagedResponse.Page<Operation> page(ListOperationsRequest request) {
-    ListOperationsResponse response =
-        calls.unary(OperationsGrpc.getListOperationsMethod(), request);
+  /** Lists asynchronously: the future completes with the first page; later pages as for list. */
+  public CompletableFuture<PagedResponse<Operation>> listAsync(ListOperationsRequest request) {
+    return PagedResponse.listAsync(calls, OperationsGrpc.getListOperationsMethod(), request,
+        Operations::withPageToken, Operations::page);
+  }
+
+  private static ListOperationsRequest withPageToken(ListOperationsRequest request, String token) {
+    return request.toBuilder().setPageToken(token).build();
+  }
+
+  private static PagedResponse.Page<Operation> page(ListOperationsResponse response) {
     return new PagedResponse.Page<>(response.getOperationsList(), response.getNextPageToken());
   }
 

@@ -1,11 +1,10 @@
 package dev.roster.client;
 
 import io.grpc.Status;
-import java.util.Map;
 
-/** The API key may not do this: missing scope, other tenant, or admin only (PERMISSION_DENIED). */
+/** The API key lacks the scope, or the resource belongs to another organization (PERMISSION_DENIED). */
 public class PermissionDeniedException extends RosterException {
-  PermissionDeniedException(String reason, String message, Map<String, String> metadata, Throwable cause) {
-    super(Status.Code.PERMISSION_DENIED, reason, message, metadata, cause);
+  PermissionDeniedException(String message, ErrorDetails details, Throwable cause) {
+    super(Status.Code.PERMISSION_DENIED, message, details, cause);
   }
 }

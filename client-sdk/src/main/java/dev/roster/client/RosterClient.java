@@ -1,8 +1,13 @@
 package dev.roster.client;
 
+import dev.failsafe.RateLimiter;
 import io.grpc.CallCredentials;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
@@ -14,7 +19,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 
 /**
@@ -30,48 +38,70 @@ import javax.net.ssl.SSLException;
  * }
  * }</pre>
  *
- * <p>Every call has a deadline ({@link Builder#defaultDeadline}), sends gzip and accepts gzip, and
- * idempotent calls are retried on UNAVAILABLE ({@link RetrySettings}). Failures are thrown as
- * {@link RosterException} subclasses. The generated gRPC stubs stay reachable through
- * {@link #channel()} for anything this API does not cover.
+ * <p>Every call has a deadline, sends gzip and accepts gzip, and idempotent calls are retried with
+ * backoff ({@link RetrySettings}) so that a restart of the server does not reach the caller.
+ * Failures are thrown as {@link RosterException} subclasses. {@link #channel()} serves the
+ * generated stubs for anything this API does not cover, with the key, gzip and a deadline.
  */
 public final class RosterClient implements AutoCloseable {
   private static final String VERSION = "0.1.0";
 
-  private final ManagedChannel channel;
+  private final ManagedChannel managed;
   private final boolean ownsChannel;
+  private final ScheduledExecutorService scheduler;
+  private final Calls calls;
   private final Organizations organizations;
   private final Users users;
   private final ApiKeys apiKeys;
-  private final Poller poller = new Poller();
+  private final Poller poller;
   private final Operations operations;
 
-  private RosterClient(ManagedChannel channel, boolean ownsChannel, Calls calls) {
-    this.channel = channel;
+  private RosterClient(ManagedChannel managed, boolean ownsChannel,
+      ScheduledExecutorService scheduler, Calls calls) {
+    this.managed = managed;
     this.ownsChannel = ownsChannel;
-    this.organizations = new Organizations(channel, calls);
-    this.users = new Users(channel, calls);
-    this.apiKeys = new ApiKeys(channel, calls);
-    Calls bound = calls.withChannel(channel);
-    this.operations = new Operations(bound, poller);
-    this.users.attachExports(new Exports(bound, operations));
+    this.scheduler = scheduler;
+    this.calls = calls;
+    this.organizations = new Organizations(calls);
+    this.users = new Users(calls);
+    this.apiKeys = new ApiKeys(calls);
+    this.poller = new Poller(scheduler);
+    this.operations = new Operations(calls, poller);
+    this.users.attachPoller(poller);
   }
 
+  /**
+   * A builder; only the target is required.
+   *
+   * @return a new builder
+   */
   public static Builder newBuilder() {
     return new Builder();
   }
 
-  /** Organizations: create, get, list, update, delete, undelete. */
+  /**
+   * Organizations: create, get, list, update, delete, undelete.
+   *
+   * @return the organizations view
+   */
   public Organizations organizations() {
     return organizations;
   }
 
-  /** Users: create, get, list, batch get, lookup, update, delete, undelete, suspend, reactivate. */
+  /**
+   * Users: create, get, list, batch get, lookup, update, delete, undelete, suspend, reactivate.
+   *
+   * @return the users view
+   */
   public Users users() {
     return users;
   }
 
-  /** The organization's API keys: create, get, list, revoke. */
+  /**
+   * The organization's API keys: create, get, list, revoke.
+   *
+   * @return the API keys view
+   */
   public ApiKeys apiKeys() {
     return apiKeys;
   }
@@ -79,33 +109,42 @@ public final class RosterClient implements AutoCloseable {
   /**
    * Long-running operations (google.longrunning.Operations): get, list, cancel, wait, and
    * {@link Operations#future} to follow one by name. Exports start with {@link Users#export}.
+   *
+   * @return the operations client
    */
   public Operations operations() {
     return operations;
   }
 
-  /** The underlying channel, for the generated stubs ({@code AccountsServiceGrpc.newBlockingStub}). */
-  public ManagedChannel channel() {
-    return channel;
+  /**
+   * A channel for the generated stubs ({@code AccountsServiceGrpc.newBlockingStub(channel)}) that
+   * carries what the SDK's own calls carry: the API key, gzip, the client's interceptors and, when
+   * the stub sets none, the default deadline. Calls on it are not retried by the SDK.
+   *
+   * @return the decorated channel
+   */
+  public Channel channel() {
+    return calls.decoratedChannel();
   }
 
   /**
-   * Stops polling operations (futures still waiting fail) and stops the channel (if this client
-   * built it), waiting up to 5 seconds for calls in flight.
+   * Stops the channel (if this client built it), waiting up to 5 seconds for calls in flight, and
+   * the timer of retries and polls; operation futures still polling fail.
    */
   @Override
   public void close() {
     poller.close();
+    scheduler.shutdownNow();
     if (!ownsChannel) {
       return;
     }
-    channel.shutdown();
+    managed.shutdown();
     try {
-      if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
-        channel.shutdownNow();
+      if (!managed.awaitTermination(5, TimeUnit.SECONDS)) {
+        managed.shutdownNow();
       }
     } catch (InterruptedException e) {
-      channel.shutdownNow();
+      managed.shutdownNow();
       Thread.currentThread().interrupt();
     }
   }
@@ -117,11 +156,18 @@ public final class RosterClient implements AutoCloseable {
     private Path trustedCertificates;
     private Path clientCertificate;
     private Path clientKey;
-    private String apiKey;
-    private Duration defaultDeadline = Duration.ofSeconds(10);
+    private Supplier<String> apiKey;
+    private Duration defaultDeadline;
     private boolean gzip = true;
     private String userAgent;
     private RetrySettings retry = RetrySettings.defaults();
+    private final Map<String, RetrySettings> perMethod = new HashMap<>();
+    private int budgetRetries = 100;
+    private Duration budgetPeriod = Duration.ofSeconds(10);
+    private Duration keepAliveTime = Duration.ofSeconds(30);
+    private Duration keepAliveTimeout = Duration.ofSeconds(10);
+    private Duration idleTimeout = Duration.ofMinutes(30);
+    private final List<ClientInterceptor> interceptors = new ArrayList<>();
     private ManagedChannel channel;
 
     private Builder() {}
@@ -129,26 +175,44 @@ public final class RosterClient implements AutoCloseable {
     /**
      * Where Roster is: {@code host:port}, or {@code dns:///roster-headless.ns.svc:9090} for a
      * Kubernetes headless service, where calls are balanced round-robin over every pod address.
+     *
+     * @param target a gRPC target
+     * @return this builder
      */
     public Builder target(String target) {
       this.target = Objects.requireNonNull(target);
       return this;
     }
 
-    /** Use TLS, trusting the JVM's default CAs (or {@link #trustedCertificates}). */
+    /**
+     * Use TLS, trusting the JVM's default CAs (or {@link #trustedCertificates}).
+     *
+     * @return this builder
+     */
     public Builder useTls() {
       this.tls = true;
       return this;
     }
 
-    /** Use TLS, trusting the CA certificates in this PEM file. */
+    /**
+     * Use TLS, trusting the CA certificates in this PEM file.
+     *
+     * @param pemFile the CA certificates
+     * @return this builder
+     */
     public Builder trustedCertificates(Path pemFile) {
       this.tls = true;
       this.trustedCertificates = pemFile;
       return this;
     }
 
-    /** Present this client certificate and PKCS#8 key (PEM) for mTLS. */
+    /**
+     * Present this client certificate and PKCS#8 key (PEM) for mTLS.
+     *
+     * @param certificateFile the client certificate chain
+     * @param keyFile its private key
+     * @return this builder
+     */
     public Builder clientCertificate(Path certificateFile, Path keyFile) {
       this.tls = true;
       this.clientCertificate = certificateFile;
@@ -156,64 +220,198 @@ public final class RosterClient implements AutoCloseable {
       return this;
     }
 
-    /** The API key sent as {@code authorization: Bearer <key>} on every call. */
+    /**
+     * The API key sent as {@code authorization: Bearer <key>} on every call.
+     *
+     * @param apiKey the key
+     * @return this builder
+     */
     public Builder apiKey(String apiKey) {
-      this.apiKey = apiKey;
+      this.apiKey = apiKey == null ? null : () -> apiKey;
       return this;
     }
 
-    /** Deadline of each call, all retries included (default 10 s). */
+    /**
+     * Where to read the API key, asked again for every call (off the gRPC threads), so a rotated
+     * key needs no new client: {@code .apiKeyProvider(() -> secrets.current("roster"))}. A provider
+     * that throws or returns nothing fails the call with UNAUTHENTICATED.
+     *
+     * @param provider the source of the key
+     * @return this builder
+     */
+    public Builder apiKeyProvider(Supplier<String> provider) {
+      this.apiKey = Objects.requireNonNull(provider);
+      return this;
+    }
+
+    /**
+     * The deadline of a call that is not retried, and of each attempt of one that is (default
+     * 10 s; the retried call as a whole ends within {@link RetrySettings#totalTimeout()}).
+     *
+     * @param deadline the deadline
+     * @return this builder
+     */
     public Builder defaultDeadline(Duration deadline) {
       this.defaultDeadline = Objects.requireNonNull(deadline);
       return this;
     }
 
-    /** Do not gzip requests (responses are still accepted gzipped). */
+    /**
+     * Do not gzip requests (responses are still accepted gzipped).
+     *
+     * @return this builder
+     */
     public Builder disableCompression() {
       this.gzip = false;
       return this;
     }
 
-    /** Prepended to the user agent, e.g. {@code billing-service/4.2}. */
+    /**
+     * Prepended to the user agent, e.g. {@code billing-service/4.2}.
+     *
+     * @param userAgent the caller's name and version
+     * @return this builder
+     */
     public Builder userAgent(String userAgent) {
       this.userAgent = userAgent;
       return this;
     }
 
-    /** How idempotent calls are retried (default {@link RetrySettings#defaults()}). */
+    /**
+     * How idempotent calls are retried (default {@link RetrySettings#defaults()}).
+     *
+     * @param retry the settings of every method without settings of its own
+     * @return this builder
+     */
     public Builder retrySettings(RetrySettings retry) {
       this.retry = Objects.requireNonNull(retry);
       return this;
     }
 
-    /** No retries at all. */
+    /**
+     * Retry settings of one method, by its name ({@code "ListUsers"}) or full name
+     * ({@code "roster.accounts.v1.AccountsService/ListUsers"}).
+     *
+     * @param method the method
+     * @param retry its settings
+     * @return this builder
+     */
+    public Builder retrySettings(String method, RetrySettings retry) {
+      perMethod.put(Objects.requireNonNull(method), Objects.requireNonNull(retry));
+      return this;
+    }
+
+    /**
+     * No retries at all.
+     *
+     * @return this builder
+     */
     public Builder disableRetries() {
       this.retry = RetrySettings.none();
+      perMethod.clear();
+      return this;
+    }
+
+    /**
+     * The retry budget: at most {@code maxRetries} retries per {@code period} across the client
+     * (default 100 per 10 s), so that a server in trouble is not flooded with retries. The budget
+     * refills every period; a call that finds it empty fails with its last error.
+     *
+     * @param maxRetries retries allowed per period (at least 1)
+     * @param period the refill period
+     * @return this builder
+     */
+    public Builder retryBudget(int maxRetries, Duration period) {
+      if (maxRetries < 1 || period.isNegative() || period.isZero()) {
+        throw new IllegalArgumentException("retry budget needs maxRetries >= 1 and a positive period");
+      }
+      this.budgetRetries = maxRetries;
+      this.budgetPeriod = period;
+      return this;
+    }
+
+    /**
+     * HTTP/2 keepalive: a ping after {@code time} without traffic, the connection dropped if it is
+     * not answered within {@code timeout} (default 30 s and 10 s), so a peer that vanished is noticed
+     * and the next call reconnects. Roster accepts pings every 20 s or more.
+     *
+     * @param time idle time before a ping
+     * @param timeout how long to wait for its answer
+     * @return this builder
+     */
+    public Builder keepAlive(Duration time, Duration timeout) {
+      this.keepAliveTime = Objects.requireNonNull(time);
+      this.keepAliveTimeout = Objects.requireNonNull(timeout);
+      return this;
+    }
+
+    /**
+     * Close the connection after this long without calls (default 30 min); the next call opens it
+     * again.
+     *
+     * @param idle the idle time
+     * @return this builder
+     */
+    public Builder idleTimeout(Duration idle) {
+      this.idleTimeout = Objects.requireNonNull(idle);
+      return this;
+    }
+
+    /**
+     * Interceptors around every call and every attempt (e.g. for tracing), outermost first.
+     *
+     * @param interceptors the interceptors
+     * @return this builder
+     */
+    public Builder intercept(ClientInterceptor... interceptors) {
+      this.interceptors.addAll(List.of(interceptors));
       return this;
     }
 
     /**
      * Use this channel instead of building one (the client will not close it). Target, TLS,
-     * user-agent and retry settings do not apply then.
+     * user-agent and keepalive settings do not apply then.
+     *
+     * @param channel the channel
+     * @return this builder
      */
     public Builder channel(ManagedChannel channel) {
       this.channel = channel;
       return this;
     }
 
+    /**
+     * Builds the client and its channel (connecting lazily, on the first call).
+     *
+     * @return the client
+     */
     public RosterClient build() {
-      Calls calls = new Calls(defaultDeadline, apiKey == null ? null : bearer(apiKey), gzip);
-      if (channel != null) {
-        return new RosterClient(channel, false, calls);
-      }
+      ManagedChannel managed = channel != null ? channel : buildChannel();
+      ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "roster-client-timer");
+        t.setDaemon(true);
+        return t;
+      });
+      Channel intercepted = ClientInterceptors.intercept(managed,
+          reversed(interceptors).toArray(new ClientInterceptor[0]));
+      Calls.Shared shared = new Calls.Shared(intercepted, managed,
+          apiKey == null ? null : bearer(apiKey), gzip, withDeadline(retry),
+          withDeadlines(perMethod),
+          RateLimiter.burstyBuilder(budgetRetries, budgetPeriod).build(), scheduler);
+      return new RosterClient(managed, channel == null, scheduler, new Calls(shared));
+    }
+
+    private ManagedChannel buildChannel() {
       if (target == null) {
         throw new IllegalStateException("set a target (host:port or dns:///name:port)");
       }
       NettyChannelBuilder builder = NettyChannelBuilder.forTarget(target)
           .userAgent((userAgent == null ? "" : userAgent + " ") + "roster-java/" + VERSION)
-          .defaultServiceConfig(serviceConfig(retry))
-          .maxRetryAttempts(5)
-          .enableRetry();
+          .defaultLoadBalancingPolicy("round_robin")
+          .keepAliveTime(keepAliveTime.toNanos(), TimeUnit.NANOSECONDS)
+          .keepAliveTimeout(keepAliveTimeout.toNanos(), TimeUnit.NANOSECONDS)
+          .idleTimeout(idleTimeout.toNanos(), TimeUnit.NANOSECONDS)
+          .disableRetry();
       if (tls) {
         try {
           SslContextBuilder ssl = GrpcSslContexts.forClient();
@@ -230,52 +428,59 @@ public final class RosterClient implements AutoCloseable {
       } else {
         builder.usePlaintext();
       }
-      return new RosterClient(builder.build(), true, calls);
+      return builder.build();
     }
 
-    private static CallCredentials bearer(String apiKey) {
+    private RetrySettings withDeadline(RetrySettings s) {
+      if (defaultDeadline == null) {
+        return s;
+      }
+      RetrySettings.Builder b = s.toBuilder().setAttemptTimeout(defaultDeadline);
+      if (s.totalTimeout().compareTo(defaultDeadline) < 0) {
+        b.setTotalTimeout(defaultDeadline);
+      }
+      return b.build();
+    }
+
+    private Map<String, RetrySettings> withDeadlines(Map<String, RetrySettings> settings) {
+      Map<String, RetrySettings> out = new HashMap<>();
+      settings.forEach((method, s) -> out.put(method, withDeadline(s)));
+      return Map.copyOf(out);
+    }
+
+    private static List<ClientInterceptor> reversed(List<ClientInterceptor> list) {
+      List<ClientInterceptor> out = new ArrayList<>(list);
+      java.util.Collections.reverse(out);
+      return out;
+    }
+
+    private static CallCredentials bearer(Supplier<String> apiKey) {
+      Metadata.Key<String> authorization =
+          Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
       return new CallCredentials() {
         @Override
-        public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
-          Metadata headers = new Metadata();
-          headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
-              "Bearer " + apiKey);
-          applier.apply(headers);
+        public void applyRequestMetadata(RequestInfo info, Executor executor,
+            MetadataApplier applier) {
+          executor.execute(() -> {
+            String key;
+            try {
+              key = apiKey.get();
+            } catch (RuntimeException e) {
+              applier.fail(Status.UNAUTHENTICATED
+                  .withDescription("the API key provider failed: " + e).withCause(e));
+              return;
+            }
+            if (key == null || key.isBlank()) {
+              applier.fail(Status.UNAUTHENTICATED
+                  .withDescription("the API key provider returned no key"));
+              return;
+            }
+            Metadata headers = new Metadata();
+            headers.put(authorization, "Bearer " + key);
+            applier.apply(headers);
+          });
         }
       };
     }
-
-    /** gRPC service config: round-robin balancing, and retries for the idempotent methods. */
-    static Map<String, Object> serviceConfig(RetrySettings retry) {
-      List<Object> names = new ArrayList<>();
-      for (String method : List.of("GetOrganization", "ListOrganizations", "CreateOrganization",
-          "GetUser", "ListUsers", "BatchGetUsers", "LookupUser", "CreateUser")) {
-        names.add(Map.of("service", "roster.accounts.v1.AccountsService", "method", method));
-      }
-      for (String method : List.of("GetApiKey", "ListApiKeys")) {
-        names.add(Map.of("service", "roster.accounts.v1.ApiKeysService", "method", method));
-      }
-      Map<String, Object> methodConfig = new HashMap<>();
-      methodConfig.put("name", names);
-      if (retry.maxAttempts() > 1) {
-        methodConfig.put("retryPolicy", Map.of(
-            "maxAttempts", (double) retry.maxAttempts(),
-            "initialBackoff", seconds(retry.initialBackoff()),
-            "maxBackoff", seconds(retry.maxBackoff()),
-            "backoffMultiplier", retry.multiplier(),
-            "retryableStatusCodes", List.of("UNAVAILABLE")));
-      }
-      Map<String, Object> config = new HashMap<>();
-      config.put("methodConfig", List.of(methodConfig));
-      config.put("loadBalancingConfig", List.of(Map.of("round_robin", Map.of())));
-      config.put("retryThrottling", Map.of("maxTokens", (double) retry.budgetTokens(),
-          "tokenRatio", retry.budgetTokenRatio()));
-      return config;
-    }
-
-    private static String seconds(Duration d) {
-      return String.format(java.util.Locale.ROOT, "%.3fs", d.toNanos() / 1e9);
-    }
-
   }
 }

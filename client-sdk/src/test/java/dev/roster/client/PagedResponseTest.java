@@ -19,7 +19,7 @@ class PagedResponseTest {
         throw new IllegalStateException("page 3 failed");
       }
       return new PagedResponse.Page<>(List.of("e"), "");
-    });
+    }, null);
   }
 
   @Test

@@ -133,12 +133,17 @@ final class SdkSamples {
     RosterClient roster = RosterClient.newBuilder()
         .target(target)
         .apiKey(apiKey)
-        .retrySettings(new RetrySettings(
-            4,                                // attempts, the first included (at most 5)
-            Duration.ofMillis(100),           // first backoff, randomised (jitter)
-            Duration.ofSeconds(1),            // longest backoff
-            2.0,                              // backoff multiplier
-            10, 0.1))                         // retry budget: tokens, and tokens back per success
+        .retrySettings(RetrySettings.newBuilder()
+            .setInitialRetryDelay(Duration.ofMillis(100))  // first wait, +/- 20 % jitter
+            .setRetryDelayMultiplier(1.3)                  // each wait grows by this
+            .setMaxRetryDelay(Duration.ofSeconds(5))       // longest wait
+            .setAttemptTimeout(Duration.ofSeconds(10))     // one attempt at most
+            .setTotalTimeout(Duration.ofSeconds(60))       // the whole call, retries included
+            .build())
+        .retrySettings("ListUsers", RetrySettings.defaults().toBuilder()
+            .setTotalTimeout(Duration.ofMinutes(2))        // one method's own settings
+            .build())
+        .retryBudget(100, Duration.ofSeconds(10))          // at most 100 retries per 10 s
         .build();
     // Or no retries at all: RosterClient.newBuilder().disableRetries()
     // end
