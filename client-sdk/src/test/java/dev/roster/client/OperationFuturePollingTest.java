@@ -40,6 +40,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class OperationFuturePollingTest {
+  private static java.nio.file.Path dataDir;
   private static RosterTestServer server;
   private static Organization org;
 
@@ -48,8 +49,9 @@ class OperationFuturePollingTest {
 
   @BeforeAll
   static void start() throws IOException {
+    dataDir = Files.createTempDirectory("roster-sdk-polling");
     server = RosterTestServer.start(Map.of("ROSTER_ROLE", "api",
-        "ROSTER_DATA_DIR", Files.createTempDirectory("roster-sdk-polling").toString(),
+        "ROSTER_DATA_DIR", dataDir.toString(),
         "ROSTER_MAX_ACTIVE_EXPORTS_PER_ORGANIZATION", "100"));
     try (RosterClient admin = RosterClient.newBuilder().target(server.target())
         .apiKey(RosterTestServer.ADMIN_KEY).build()) {
@@ -59,8 +61,9 @@ class OperationFuturePollingTest {
   }
 
   @AfterAll
-  static void stop() {
+  static void stop() throws IOException {
     server.close();
+    Files.deleteIfExists(dataDir); // role api writes no export file there
   }
 
   /** A channel recording every GetOperation; the test closes it. */
