@@ -270,6 +270,7 @@ final class Calls {
     final Duration total;
     final long endNanos;
     volatile boolean lastAttemptCut;
+    volatile boolean outOfTime;
 
     Plan(RetrySettings settings, boolean retried, Duration total) {
       this.settings = settings;
@@ -295,7 +296,7 @@ final class Calls {
       long left = endNanos - System.nanoTime();
       if (done > 0) {
         RosterException previous = Errors.translate(last);
-        if (left <= 0 || !shared.budget().tryAcquirePermit()) {
+        if (left <= 0 || outOfTime || !shared.budget().tryAcquirePermit()) {
           throw new NoRetry(previous);
         }
         if (previous.code() == Status.Code.UNAVAILABLE && shared.managed() != null) {
@@ -333,7 +334,12 @@ final class Calls {
         nanos = e.retryDelay().toNanos();
       }
       long left = endNanos - System.nanoTime();
-      return Duration.ofNanos(Math.max(0, Math.min(nanos, left)));
+      if (nanos >= left) {
+        // the next attempt would start at the deadline: end the call with the last error now
+        outOfTime = true;
+        return Duration.ZERO;
+      }
+      return Duration.ofNanos(nanos);
     }
   }
 

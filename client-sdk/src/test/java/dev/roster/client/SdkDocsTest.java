@@ -1,6 +1,7 @@
 package dev.roster.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,6 +45,12 @@ class SdkDocsTest {
     assertThat(blocks).isNotEmpty();
     String normalizedSamples = normalize(samples);
     for (String block : blocks) {
+      if (block.lines().allMatch(l -> l.isBlank() || l.startsWith("import "))) {
+        // an imports block: each import is one the samples use
+        block.lines().filter(l -> !l.isBlank()).forEach(line -> assertThat(samples)
+            .as("SDK.md imports must be imports of SdkSamples.java").contains(line + "\n"));
+        continue;
+      }
       assertThat(normalizedSamples).as("SDK.md block must be a sample in SdkSamples.java:%n%s", block)
           .contains(normalize(block));
     }
@@ -54,7 +61,7 @@ class SdkDocsTest {
   }
 
   @Test
-  void samples_runAgainstARealServer() {
+  void samples_runAgainstARealServer() throws Exception {
     try (RosterClient admin = SdkSamples.connect(server.target(), RosterTestServer.ADMIN_KEY)) {
       String[] orgAndKey = SdkSamples.createOrganizationAndKey(admin).split(" ");
       try (RosterClient roster = SdkSamples.configure(server.target(), orgAndKey[1])) {
@@ -62,6 +69,27 @@ class SdkDocsTest {
         assertThat(renamed.getDisplayName()).isEqualTo("Ada Lovelace");
         assertThat(SdkSamples.listUsers(roster, orgAndKey[0])).isEqualTo(1);
         assertThat(SdkSamples.errors(roster, orgAndKey[0], renamed.getHandle())).isEqualTo("HANDLE_TAKEN");
+        assertThat(SdkSamples.perCallOptions(roster, orgAndKey[0])).isEqualTo(1);
+        assertThat(SdkSamples.generatedStub(roster, renamed.getName())).isEqualTo(
+            roster.users().get(renamed.getName()));
+      }
+      java.util.concurrent.atomic.AtomicReference<String> key =
+          new java.util.concurrent.atomic.AtomicReference<>(orgAndKey[1]);
+      java.util.concurrent.atomic.AtomicInteger intercepted = new java.util.concurrent.atomic.AtomicInteger();
+      try (RosterClient roster = SdkSamples.rotatingKey(server.target(), key::get,
+          new io.grpc.ClientInterceptor() {
+            @Override
+            public <Q, R> io.grpc.ClientCall<Q, R> interceptCall(io.grpc.MethodDescriptor<Q, R> m,
+                io.grpc.CallOptions o, io.grpc.Channel next) {
+              intercepted.incrementAndGet();
+              return next.newCall(m, o);
+            }
+          })) {
+        assertThat(roster.users().list(orgAndKey[0]).page()).hasSize(1);
+        key.set("rk_not-a-valid-key");
+        assertThatThrownBy(() -> roster.users().list(orgAndKey[0]))
+            .isInstanceOf(UnauthenticatedException.class);
+        assertThat(intercepted.get()).isGreaterThanOrEqualTo(2);
       }
     }
   }

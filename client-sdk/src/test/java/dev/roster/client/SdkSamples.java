@@ -1,13 +1,19 @@
 package dev.roster.client;
 
 import com.google.protobuf.FieldMask;
+import dev.roster.proto.accounts.v1.AccountsServiceGrpc;
 import dev.roster.proto.accounts.v1.ApiKey;
 import dev.roster.proto.accounts.v1.CreateApiKeyResponse;
+import dev.roster.proto.accounts.v1.GetUserRequest;
 import dev.roster.proto.accounts.v1.ListUsersRequest;
 import dev.roster.proto.accounts.v1.Organization;
 import dev.roster.proto.accounts.v1.User;
+import io.grpc.ClientInterceptor;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The code samples of docs/SDK.md and README.md, compiled and run by {@link SdkDocsTest}. Each sample sits
@@ -21,11 +27,56 @@ final class SdkSamples {
     RosterClient roster = RosterClient.newBuilder()
         .target(target)                        // "roster.internal:9090" or "dns:///roster-headless:9090"
         .apiKey(apiKey)                        // sent as "authorization: Bearer <key>"
-        .defaultDeadline(Duration.ofSeconds(5)) // per call, retries included
+        .defaultDeadline(Duration.ofSeconds(5)) // per attempt; a retried call ends within 60 s
         .userAgent("billing-service/4.2")
         .build();
     // end
     return roster;
+  }
+
+  static RosterClient rotatingKey(String target, Supplier<String> secretManager,
+      ClientInterceptor tracing) {
+    // sample: credentials
+    RosterClient roster = RosterClient.newBuilder()
+        .target(target)
+        .apiKeyProvider(secretManager)          // asked on every call: rotate keys without a new client
+        .intercept(tracing)                     // sees every attempt, e.g. to add a traceparent
+        .keepAlive(Duration.ofSeconds(30), Duration.ofSeconds(10))
+        .idleTimeout(Duration.ofMinutes(30))
+        .build();
+    // end
+    return roster;
+  }
+
+  static int perCallOptions(RosterClient roster, String org) throws Exception {
+    // sample: per-call
+    // A view with its own deadline (retries included) and retry settings; the client is shared.
+    Users patient = roster.users()
+        .withDeadline(Duration.ofMinutes(2))
+        .withRetrySettings(RetrySettings.defaults().toBuilder()
+            .setRetryRateLimited(true)          // wait out RESOURCE_EXHAUSTED as the server asks
+            .build());
+    long active = patient.list(org).stream().count();
+
+    // Async paging: the first page, then the next, without blocking a thread.
+    CompletableFuture<PagedResponse<User>> first = roster.users().listAsync(
+        ListUsersRequest.newBuilder().setParent(org).setPageSize(1).build());
+    PagedResponse<User> page = first.get(10, TimeUnit.SECONDS);
+    if (page.hasNextPage()) {
+      PagedResponse<User> second = page.nextPageAsync().get(10, TimeUnit.SECONDS);
+    }
+    // end
+    return (int) active;
+  }
+
+  static User generatedStub(RosterClient roster, String userName) {
+    // sample: stubs
+    // The generated stubs on roster.channel() carry the key, gzip and the default deadline.
+    AccountsServiceGrpc.AccountsServiceBlockingStub stub =
+        AccountsServiceGrpc.newBlockingStub(roster.channel());
+    User user = stub.getUser(GetUserRequest.newBuilder().setName(userName).build());
+    // end
+    return user;
   }
 
   static String createOrganizationAndKey(RosterClient admin) {
