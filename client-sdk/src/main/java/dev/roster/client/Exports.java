@@ -63,11 +63,14 @@ final class Exports {
    * {@link Chunks#close()} ends the call on the server when the caller stops early.
    */
   Chunks chunks(String operationName) {
+    return chunks(ReadExportRequest.newBuilder().setName(operationName).build());
+  }
+
+  Chunks chunks(ReadExportRequest request) {
     Context.CancellableContext context = Context.current().withCancellation();
     try {
       Iterator<ReadExportResponse> stream = context.call(() -> calls.serverStreaming(
-          AccountsServiceGrpc.getReadExportMethod(),
-          ReadExportRequest.newBuilder().setName(operationName).build()));
+          AccountsServiceGrpc.getReadExportMethod(), request));
       return new Chunks(stream, context);
     } catch (RuntimeException e) {
       context.cancel(null);
@@ -78,8 +81,8 @@ final class Exports {
     }
   }
 
-  Stream<ByteString> chunkStream(String operationName) {
-    Chunks chunks = chunks(operationName);
+  Stream<ByteString> chunkStream(ReadExportRequest request) {
+    Chunks chunks = chunks(request);
     return StreamSupport.stream(Spliterators.spliteratorUnknownSize(chunks, Spliterator.ORDERED),
         false).onClose(chunks::close);
   }

@@ -151,16 +151,46 @@ public final class Operations {
     while (true) {
       Duration left = Duration.ofNanos(Math.max(0, until - System.nanoTime()));
       Duration wait = left.compareTo(SERVER_MAX_WAIT) > 0 ? SERVER_MAX_WAIT : left;
-      Operation op = calls.withDeadline(wait.plus(WAIT_MARGIN)).unary(
-          OperationsGrpc.getWaitOperationMethod(), WaitOperationRequest.newBuilder()
-              .setName(name)
-              .setTimeout(com.google.protobuf.Duration.newBuilder()
-                  .setSeconds(wait.getSeconds()).setNanos(wait.getNano()))
-              .build());
+      Operation op = wait(WaitOperationRequest.newBuilder()
+          .setName(name)
+          .setTimeout(com.google.protobuf.Duration.newBuilder()
+              .setSeconds(wait.getSeconds()).setNanos(wait.getNano()))
+          .build());
       if (op.getDone() || until - System.nanoTime() <= 0) {
         return op;
       }
     }
+  }
+
+  /**
+   * One WaitOperation with the request's timeout (the server waits at most a minute; no timeout
+   * means a minute). The call's deadline is that timeout plus a margin.
+   *
+   * @param request the operation's name and the timeout
+   * @return the operation as it is when the wait ends; {@code done} may be false
+   */
+  public Operation wait(WaitOperationRequest request) {
+    return waitCalls(request).unary(OperationsGrpc.getWaitOperationMethod(), request);
+  }
+
+  /**
+   * WaitOperation, asynchronously: no thread waits meanwhile.
+   *
+   * @param request the operation's name and the timeout
+   * @return a future of the operation as it is when the wait ends
+   */
+  public CompletableFuture<Operation> waitAsync(WaitOperationRequest request) {
+    return waitCalls(request).unaryAsync(OperationsGrpc.getWaitOperationMethod(), request);
+  }
+
+  private Calls waitCalls(WaitOperationRequest request) {
+    Duration wait = SERVER_MAX_WAIT;
+    if (request.hasTimeout()) {
+      Duration asked = Duration.ofSeconds(request.getTimeout().getSeconds(),
+          request.getTimeout().getNanos());
+      wait = asked.isNegative() || asked.compareTo(SERVER_MAX_WAIT) > 0 ? SERVER_MAX_WAIT : asked;
+    }
+    return calls.withDeadline(wait.plus(WAIT_MARGIN));
   }
 
   /**

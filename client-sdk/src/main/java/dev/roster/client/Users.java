@@ -15,6 +15,7 @@ import dev.roster.proto.accounts.v1.ListUsersRequest;
 import dev.roster.proto.accounts.v1.ListUsersResponse;
 import dev.roster.proto.accounts.v1.LookupUserRequest;
 import dev.roster.proto.accounts.v1.ReactivateUserRequest;
+import dev.roster.proto.accounts.v1.ReadExportRequest;
 import dev.roster.proto.accounts.v1.SuspendUserRequest;
 import dev.roster.proto.accounts.v1.UndeleteUserRequest;
 import dev.roster.proto.accounts.v1.UpdateUserRequest;
@@ -488,7 +489,18 @@ public final class Users {
    * @throws NotFoundException reason OPERATION_NOT_FOUND
    */
   public Stream<ByteString> readExport(String operationName) {
-    return exports().chunkStream(operationName);
+    return readExport(ReadExportRequest.newBuilder().setName(operationName).build());
+  }
+
+  /**
+   * ReadExport with the request as given; see {@link #readExport(String)}. A server-streaming
+   * call has no async form: consume the stream on a thread of your own.
+   *
+   * @param request the export's operation name
+   * @return the file's chunks, in order
+   */
+  public Stream<ByteString> readExport(ReadExportRequest request) {
+    return exports().chunkStream(request);
   }
 
   /**

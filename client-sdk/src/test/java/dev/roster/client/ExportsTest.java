@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.google.longrunning.ListOperationsRequest;
 import com.google.longrunning.Operation;
+import com.google.longrunning.WaitOperationRequest;
 import com.google.protobuf.ByteString;
 import dev.roster.proto.accounts.v1.ApiKey;
 import dev.roster.proto.accounts.v1.ExportUsersMetadata;
@@ -170,6 +171,11 @@ class ExportsTest {
     assertThat(got.getDone()).isTrue();
     assertThat(got.getResponse().unpack(ExportUsersResponse.class)).isEqualTo(all);
     assertThat(admin.operations().wait(first.getName(), Duration.ofSeconds(1)).getDone()).isTrue();
+    assertThat(admin.operations().waitAsync(WaitOperationRequest.newBuilder()
+        .setName(second.getName()).build()).get(10, TimeUnit.SECONDS).getDone()).isTrue();
+    assertThat(admin.operations().listAsync(ListOperationsRequest.newBuilder()
+        .setName(org.getName()).build()).get(10, TimeUnit.SECONDS).page()).extracting(Operation::getName)
+        .containsExactly(first.getName(), second.getName());
 
     OperationFuture<ExportUsersResponse, ExportUsersMetadata> again = admin.operations()
         .future(first.getName(), ExportUsersResponse.class, ExportUsersMetadata.class);
@@ -190,6 +196,11 @@ class ExportsTest {
       export = admin.users().export(org.getName());
       Operation pending = export.poll();
       assertThat(pending.getDone()).isFalse();
+      long waitStart = System.nanoTime();
+      assertThat(admin.operations().wait(export.getName(), Duration.ofMillis(300)).getDone())
+          .as("WaitOperation ends at its timeout with the export still pending").isFalse();
+      assertThat(System.nanoTime() - waitStart).isGreaterThanOrEqualTo(
+          TimeUnit.MILLISECONDS.toNanos(250));
       assertThat(export.isDone()).isFalse();
 
       // A key that may read but not write can follow the export, not cancel it.
