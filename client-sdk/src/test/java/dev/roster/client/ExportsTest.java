@@ -17,6 +17,8 @@ import dev.roster.proto.accounts.v1.User;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -240,6 +242,43 @@ class ExportsTest {
     FailedPreconditionException noFile = catchThrowableOfType(FailedPreconditionException.class,
         () -> admin.users().readExportLines(export.getName()).count());
     assertThat(noFile.reason()).isEqualTo("EXPORT_FAILED");
+  }
+
+  @Test
+  void cancel_runningExport_stopsAtItsNextPage() throws Exception {
+    Organization org = organization(0, new ArrayList<>());
+    int users = 200_000;
+    // Rows written straight to PostgreSQL: the API would take minutes for this many.
+    try (Connection c = RosterTestServer.database().getConnection();
+        PreparedStatement insert = c.prepareStatement("""
+            insert into users (organization_id, id, handle, email, status, create_time, update_time)
+            select ?, gen_random_uuid(), 'r-' || i, md5(i::text) || '@example.com', 'ACTIVE',
+                   now() + i * interval '1 microsecond', now()
+              from generate_series(1, ?) i""")) {
+      insert.setObject(1, OrganizationName.parse(org.getName()).id());
+      insert.setInt(2, users);
+      assertThat(insert.executeUpdate()).isEqualTo(users);
+    }
+    OperationFuture<ExportUsersResponse, ExportUsersMetadata> export = admin.users().export(
+        ExportUsersRequest.newBuilder().setParent(org.getName()).build(),
+        new PollingSettings(Duration.ofMillis(50), 1.0, Duration.ofMillis(50), Duration.ofMinutes(2)));
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (export.getMetadata().getExportedCount() == 0 && System.nanoTime() < until) {
+      Thread.sleep(20);
+    }
+    assertThat(export.peekMetadata().orElseThrow().getExportedCount()).as("running").isPositive();
+
+    assertThat(export.cancel(true)).as("still running when cancelled").isTrue();
+    assertThat(export.isCancelled()).isTrue();
+    OperationFuture<ExportUsersResponse, ExportUsersMetadata> followed = admin.operations()
+        .future(export.getName(), ExportUsersResponse.class, ExportUsersMetadata.class);
+    assertThat(catchThrowableOfType(CancellationException.class,
+        () -> followed.get(60, TimeUnit.SECONDS))).isNotNull();
+    Operation ended = admin.operations().get(export.getName());
+    long written = ended.getMetadata().unpack(ExportUsersMetadata.class).getExportedCount();
+    System.out.printf("running export cancelled after %d of %d users%n", written, users);
+    assertThat(ended.getError().getCode()).isEqualTo(io.grpc.Status.Code.CANCELLED.value());
+    assertThat(written).isBetween(1000L, users - 1000L);
   }
 
   @Test
