@@ -101,22 +101,10 @@ class ExportsTest {
   }
 
   /** The docs/SDK.md sample "Long-running operations: exports" (for SdkSamples). */
-  static long exportSample(RosterClient roster, String org) throws Exception {
-    OperationFuture<ExportUsersResponse, ExportUsersMetadata> export = roster.users().export(org);
-    System.out.println("started " + export.getName());
-
-    ExportUsersResponse done = export.get(10, TimeUnit.MINUTES); // polls in the background
-    System.out.println(done.getUserCount() + " users, " + done.getByteCount() + " bytes");
-
-    try (Stream<String> users = roster.users().readExportLines(done.getUri())) {
-      return users.count(); // one JSON object per line
-    }
-  }
-
   @Test
   void docsSample_runs() throws Exception {
     Organization org = organization(4, new ArrayList<>());
-    assertThat(exportSample(admin, org.getName())).isEqualTo(4);
+    assertThat(SdkSamples.export(admin, org.getName())).isEqualTo(4);
   }
 
   @Test
