@@ -53,6 +53,8 @@ public final class RosterClient implements AutoCloseable {
   private final Organizations organizations;
   private final Users users;
   private final ApiKeys apiKeys;
+  private final Poller poller;
+  private final Operations operations;
 
   private RosterClient(ManagedChannel managed, boolean ownsChannel,
       ScheduledExecutorService scheduler, Calls calls) {
@@ -63,6 +65,9 @@ public final class RosterClient implements AutoCloseable {
     this.organizations = new Organizations(calls);
     this.users = new Users(calls);
     this.apiKeys = new ApiKeys(calls);
+    this.poller = new Poller(scheduler);
+    this.operations = new Operations(calls, poller);
+    this.users.attachPoller(poller);
   }
 
   /**
@@ -102,6 +107,16 @@ public final class RosterClient implements AutoCloseable {
   }
 
   /**
+   * Long-running operations (google.longrunning.Operations): get, list, cancel, wait, and
+   * {@link Operations#future} to follow one by name. Exports start with {@link Users#export}.
+   *
+   * @return the operations client
+   */
+  public Operations operations() {
+    return operations;
+  }
+
+  /**
    * A channel for the generated stubs ({@code AccountsServiceGrpc.newBlockingStub(channel)}) that
    * carries what the SDK's own calls carry: the API key, gzip, the client's interceptors and, when
    * the stub sets none, the default deadline. Calls on it are not retried by the SDK.
@@ -114,10 +129,11 @@ public final class RosterClient implements AutoCloseable {
 
   /**
    * Stops the channel (if this client built it), waiting up to 5 seconds for calls in flight, and
-   * the timer of retries and polls.
+   * the timer of retries and polls; operation futures still polling fail.
    */
   @Override
   public void close() {
+    poller.close();
     scheduler.shutdownNow();
     if (!ownsChannel) {
       return;

@@ -1,24 +1,31 @@
 package dev.roster.client;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.FieldMask;
 import dev.roster.proto.accounts.v1.AccountsServiceGrpc;
 import dev.roster.proto.accounts.v1.BatchGetUsersRequest;
 import dev.roster.proto.accounts.v1.BatchGetUsersResponse;
 import dev.roster.proto.accounts.v1.CreateUserRequest;
 import dev.roster.proto.accounts.v1.DeleteUserRequest;
+import dev.roster.proto.accounts.v1.ExportUsersMetadata;
+import dev.roster.proto.accounts.v1.ExportUsersRequest;
+import dev.roster.proto.accounts.v1.ExportUsersResponse;
 import dev.roster.proto.accounts.v1.GetUserRequest;
 import dev.roster.proto.accounts.v1.ListUsersRequest;
 import dev.roster.proto.accounts.v1.ListUsersResponse;
 import dev.roster.proto.accounts.v1.LookupUserRequest;
 import dev.roster.proto.accounts.v1.ReactivateUserRequest;
+import dev.roster.proto.accounts.v1.ReadExportRequest;
 import dev.roster.proto.accounts.v1.SuspendUserRequest;
 import dev.roster.proto.accounts.v1.UndeleteUserRequest;
 import dev.roster.proto.accounts.v1.UpdateUserRequest;
 import dev.roster.proto.accounts.v1.User;
+import java.io.OutputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
 
 /**
  * Users of organizations. Every call has a short form for the common case, a request form for
@@ -48,7 +55,7 @@ public final class Users {
    * @return a view sharing this client's channel
    */
   public Users withDeadline(Duration deadline) {
-    return new Users(calls.withDeadline(deadline));
+    return new Users(calls.withDeadline(deadline)).withPollerOf(this);
   }
 
   /**
@@ -58,7 +65,7 @@ public final class Users {
    * @return a view sharing this client's channel
    */
   public Users withRetrySettings(RetrySettings settings) {
-    return new Users(calls.withRetrySettings(settings));
+    return new Users(calls.withRetrySettings(settings)).withPollerOf(this);
   }
 
   /**
@@ -404,5 +411,111 @@ public final class Users {
     return request.getRequestId().isEmpty()
         ? request.toBuilder().setRequestId(UUID.randomUUID().toString()).build()
         : request;
+  }
+
+  // ---- Users exports (long-running operations). Kept together at the end: the logic is in
+  // Exports and OperationFuture; these only delegate. RosterClient gives the client's Poller,
+  // and views made by withDeadline/withRetrySettings share it.
+
+  private volatile Poller poller;
+
+  Users attachPoller(Poller poller) {
+    this.poller = poller;
+    return this;
+  }
+
+  private Users withPollerOf(Users view) {
+    return attachPoller(view.poller);
+  }
+
+  /** Exports through this view's calls (its deadline and retry settings). */
+  private Exports exports() {
+    Poller p = poller;
+    if (p == null) {
+      throw new IllegalStateException("exports are not wired to this Users view");
+    }
+    return new Exports(calls, p);
+  }
+
+  /**
+   * Starts exporting the organization's live users to a gzip-compressed NDJSON file, and returns
+   * the operation as an {@link OperationFuture}, polled in the background. Not retried (a retry
+   * would start a second export).
+   *
+   * <pre>{@code
+   * OperationFuture<ExportUsersResponse, ExportUsersMetadata> export = roster.users().export(org);
+   * ExportUsersResponse done = export.get(5, TimeUnit.MINUTES);
+   * try (Stream<String> lines = roster.users().readExportLines(done.getUri())) {
+   *   lines.forEach(System.out::println);
+   * }
+   * }</pre>
+   *
+   * @param parent the organization, {@code organizations/{uuid}}
+   * @throws RateLimitedException reason EXPORT_LIMIT_REACHED: too many exports pending or running
+   * @throws NotFoundException reason ORGANIZATION_NOT_FOUND
+   */
+  public OperationFuture<ExportUsersResponse, ExportUsersMetadata> export(String parent) {
+    return export(ExportUsersRequest.newBuilder().setParent(parent).build());
+  }
+
+  /** Starts an export with the request's filter (AIP-160, as in ListUsers); see {@link #export(String)}. */
+  public OperationFuture<ExportUsersResponse, ExportUsersMetadata> export(
+      ExportUsersRequest request) {
+    return exports().export(request, PollingSettings.defaults());
+  }
+
+  /** As {@link #export(ExportUsersRequest)}, polling as {@code polling} says. */
+  public OperationFuture<ExportUsersResponse, ExportUsersMetadata> export(
+      ExportUsersRequest request, PollingSettings polling) {
+    return exports().export(request, polling);
+  }
+
+  /**
+   * Starts an export without waiting for the ExportUsers call, as gax's {@code exportUsersAsync}:
+   * the future fails (ExecutionException) if the export could not be started.
+   */
+  public OperationFuture<ExportUsersResponse, ExportUsersMetadata> exportAsync(
+      ExportUsersRequest request) {
+    return exports().exportAsync(request, PollingSettings.defaults());
+  }
+
+  /**
+   * The finished export's file, gzip-compressed NDJSON, as its chunks (ReadExport, at most 64 KiB
+   * each, in order). Close the stream if you stop early: that ends the call. The client's
+   * deadline covers the whole stream. Not retried.
+   *
+   * @param operationName the export's operation, also the {@code uri} of its response
+   * @throws FailedPreconditionException reason EXPORT_NOT_DONE or EXPORT_FAILED
+   * @throws NotFoundException reason OPERATION_NOT_FOUND
+   */
+  public Stream<ByteString> readExport(String operationName) {
+    return readExport(ReadExportRequest.newBuilder().setName(operationName).build());
+  }
+
+  /**
+   * ReadExport with the request as given; see {@link #readExport(String)}. A server-streaming
+   * call has no async form: consume the stream on a thread of your own.
+   *
+   * @param request the export's operation name
+   * @return the file's chunks, in order
+   */
+  public Stream<ByteString> readExport(ReadExportRequest request) {
+    return exports().chunkStream(request);
+  }
+
+  /**
+   * Writes the finished export's file (gzip-compressed NDJSON) to {@code out}, which stays open;
+   * returns the bytes written (the response's {@code byte_count}).
+   */
+  public long readExportTo(String operationName, OutputStream out) {
+    return exports().copyTo(operationName, out);
+  }
+
+  /**
+   * The finished export's users as JSON lines, decompressed as they arrive (never the whole file
+   * in memory). Close the stream (try-with-resources) to end the call early.
+   */
+  public Stream<String> readExportLines(String operationName) {
+    return exports().lines(operationName);
   }
 }

@@ -59,6 +59,11 @@ final class RosterTestServer implements AutoCloseable {
     stop();
   }
 
+  /** The shared PostgreSQL, for tests that need more rows than the API writes in good time. */
+  static javax.sql.DataSource database() {
+    return postgres().getPostgresDatabase();
+  }
+
   private static synchronized EmbeddedPostgres postgres() {
     if (postgres == null) {
       try {

@@ -4,6 +4,8 @@ import com.google.protobuf.FieldMask;
 import dev.roster.proto.accounts.v1.AccountsServiceGrpc;
 import dev.roster.proto.accounts.v1.ApiKey;
 import dev.roster.proto.accounts.v1.CreateApiKeyResponse;
+import dev.roster.proto.accounts.v1.ExportUsersMetadata;
+import dev.roster.proto.accounts.v1.ExportUsersResponse;
 import dev.roster.proto.accounts.v1.GetUserRequest;
 import dev.roster.proto.accounts.v1.ListUsersRequest;
 import dev.roster.proto.accounts.v1.Organization;
@@ -14,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /**
  * The code samples of docs/SDK.md and README.md, compiled and run by {@link SdkDocsTest}. Each sample sits
@@ -199,5 +202,19 @@ final class SdkSamples {
     // Or no retries at all: RosterClient.newBuilder().disableRetries()
     // end
     return roster;
+  }
+
+  static long export(RosterClient roster, String org) throws Exception {
+    // sample: export
+    OperationFuture<ExportUsersResponse, ExportUsersMetadata> export = roster.users().export(org);
+    System.out.println("started " + export.getName());
+
+    ExportUsersResponse done = export.get(10, TimeUnit.MINUTES); // polls in the background
+    System.out.println(done.getUserCount() + " users, " + done.getByteCount() + " bytes");
+
+    try (Stream<String> users = roster.users().readExportLines(done.getUri())) {
+      return users.count(); // one JSON object per line
+    }
+    // end
   }
 }
