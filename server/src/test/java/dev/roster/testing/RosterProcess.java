@@ -2,12 +2,15 @@ package dev.roster.testing;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -185,10 +188,25 @@ public final class RosterProcess implements AutoCloseable {
     if (url == null) {
       throw new IllegalStateException("logback.xml is not on the classpath");
     }
+    if (!"file".equals(url.getProtocol())) {
+      // Inside roster-server's jar (another module's tests): a copy the child JVM can read.
+      return copyToTempFile(url);
+    }
     try {
       return Path.of(url.toURI()).toString();
     } catch (URISyntaxException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  private static String copyToTempFile(URL url) {
+    try (InputStream in = url.openStream()) {
+      Path copy = Files.createTempFile("roster-logback-", ".xml");
+      copy.toFile().deleteOnExit();
+      Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
+      return copy.toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 }
