@@ -62,12 +62,11 @@ public final class RosterClient implements AutoCloseable {
     this.ownsChannel = ownsChannel;
     this.scheduler = scheduler;
     this.calls = calls;
-    this.organizations = new Organizations(calls);
-    this.users = new Users(calls);
-    this.apiKeys = new ApiKeys(calls);
     this.poller = new Poller(scheduler);
+    this.organizations = new Organizations(calls);
+    this.users = new Users(calls, poller);
+    this.apiKeys = new ApiKeys(calls);
     this.operations = new Operations(calls, poller);
-    this.users.attachPoller(poller);
   }
 
   /**

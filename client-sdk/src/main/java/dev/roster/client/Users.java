@@ -43,9 +43,11 @@ import java.util.stream.Stream;
  */
 public final class Users {
   private final Calls calls;
+  private final Poller poller;
 
-  Users(Calls calls) {
+  Users(Calls calls, Poller poller) {
     this.calls = calls;
+    this.poller = poller;
   }
 
   /**
@@ -55,7 +57,7 @@ public final class Users {
    * @return a view sharing this client's channel
    */
   public Users withDeadline(Duration deadline) {
-    return new Users(calls.withDeadline(deadline)).withPollerOf(this);
+    return new Users(calls.withDeadline(deadline), poller);
   }
 
   /**
@@ -65,7 +67,7 @@ public final class Users {
    * @return a view sharing this client's channel
    */
   public Users withRetrySettings(RetrySettings settings) {
-    return new Users(calls.withRetrySettings(settings)).withPollerOf(this);
+    return new Users(calls.withRetrySettings(settings), poller);
   }
 
   /**
@@ -413,28 +415,12 @@ public final class Users {
         : request;
   }
 
-  // ---- Users exports (long-running operations). Kept together at the end: the logic is in
-  // Exports and OperationFuture; these only delegate. RosterClient gives the client's Poller,
-  // and views made by withDeadline/withRetrySettings share it.
-
-  private volatile Poller poller;
-
-  Users attachPoller(Poller poller) {
-    this.poller = poller;
-    return this;
-  }
-
-  private Users withPollerOf(Users view) {
-    return attachPoller(view.poller);
-  }
+  // ---- Users exports (long-running operations): the logic is in Exports and OperationFuture;
+  // these only delegate. Views made by withDeadline/withRetrySettings share the client's Poller.
 
   /** Exports through this view's calls (its deadline and retry settings). */
   private Exports exports() {
-    Poller p = poller;
-    if (p == null) {
-      throw new IllegalStateException("exports are not wired to this Users view");
-    }
-    return new Exports(calls, p);
+    return new Exports(calls, poller);
   }
 
   /**
