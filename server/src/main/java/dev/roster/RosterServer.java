@@ -11,6 +11,8 @@ import dev.roster.jobs.Workers;
 import dev.roster.mail.EmlFileMailer;
 import dev.roster.mail.Mailer;
 import dev.roster.mail.SmtpMailer;
+import dev.roster.observability.AdminServer;
+import dev.roster.observability.Metrics;
 import dev.roster.platform.JvmShutdown;
 import dev.roster.platform.db.DatabaseAvailability;
 import dev.roster.platform.db.DatabaseProbe;
@@ -80,10 +82,14 @@ public final class RosterServer implements AutoCloseable {
   private final ScheduledExecutorService waits;
   private final Duration grace;
   private final CallShedding shedding;
+  private final Metrics metrics;
+  private final AdminServer admin;
 
   private RosterServer(Server server, DatabaseProbe probe, HealthReporter health, Storage storage,
       Workers workers, ExecutorService callThreads, ScheduledExecutorService waits, Duration grace,
-      CallShedding shedding) {
+      CallShedding shedding, Metrics metrics, AdminServer admin) {
+    this.metrics = metrics;
+    this.admin = admin;
     this.shedding = shedding;
     this.probe = probe;
     this.server = server;
@@ -174,6 +180,8 @@ public final class RosterServer implements AutoCloseable {
     ExecutorService callThreads = null;
     CallShedding shedding = null;
     ScheduledExecutorService waits = null;
+    Metrics metrics = new Metrics();
+    AdminServer admin = null;
     try {
       pauseForTests();
       JvmShutdown.abortStartIfInProgress("starting the services");
@@ -189,6 +197,8 @@ public final class RosterServer implements AutoCloseable {
       // serves only the start-up work below.
       Jdbi main = pools.jdbi(pools.has(Pool.API) ? Pool.API : Pool.JOBS);
       JobQueue jobs = new JobQueue(main);
+      metrics.observe(pools);
+      metrics.observe(jobs);
       Accounts accounts = new Accounts(main, clock, jobs, new ExportSettings(
           config.exports().maxActivePerOrganization(), config.exports().retention()));
       Access access = new Access(main, pools.has(Pool.AUTH) ? pools.jdbi(Pool.AUTH) : main,
@@ -233,10 +243,13 @@ public final class RosterServer implements AutoCloseable {
       // choice of executor run inline on the transport thread, then gRPC moves the call to the
       // executor chosen (call threads, or the shed thread), so an admitted call costs one thread
       // hand-off, as before shedding. Health (never shed) stays there too: it only reads memory.
+      metrics.instrument(transport);
       var builder = transport
           .executor(MoreExecutors.directExecutor())
           .callExecutor(shedding)
           .intercept(shedding)
+          // Added last, so it runs first: it sees every refusal, shedding's included.
+          .intercept(metrics.refusals())
           .addService(health.service())
           .addService(ProtoReflectionServiceV1.newInstance())
           .addService(ProtoReflectionService.newInstance());
@@ -257,17 +270,27 @@ public final class RosterServer implements AutoCloseable {
       }
       JvmShutdown.abortStartIfInProgress("listening for gRPC");
       Server server = builder.build().start();
-      log.info("Roster ({}) listening for gRPC on port {}",
-          config.jobs().role().name().toLowerCase(java.util.Locale.ROOT), server.getPort());
+      HealthReporter reporter = health;
+      try {
+        admin = AdminServer.start(config.adminPort(), metrics, reporter::serving);
+      } catch (IOException e) {
+        server.shutdownNow();
+        throw new UncheckedIOException("could not listen on admin port " + config.adminPort(), e);
+      }
+      log.info("Roster ({}) listening for gRPC on port {}, admin HTTP on port {}",
+          config.jobs().role().name().toLowerCase(java.util.Locale.ROOT), server.getPort(),
+          admin.port());
       return new RosterServer(server, probe, health, storage, workers, callThreads, waits,
-          config.shutdownGrace(), shedding);
+          config.shutdownGrace(), shedding, metrics, admin);
     } catch (IOException e) {
+      metrics.close();
       closeQuietly(probe, health, workers, storage, Duration.ZERO);
       shutdown(callThreads);
       shutdown(waits);
       shutdown(shedding);
       throw new UncheckedIOException("could not listen on port " + config.grpcPort(), e);
     } catch (RuntimeException e) {
+      metrics.close();
       closeQuietly(probe, health, workers, storage, Duration.ZERO);
       shutdown(callThreads);
       shutdown(waits);
@@ -354,6 +377,11 @@ public final class RosterServer implements AutoCloseable {
     return server.getPort();
   }
 
+  /** The port of the admin HTTP server ({@code /metrics}, {@code /livez}, {@code /readyz}). */
+  public int adminPort() {
+    return admin.port();
+  }
+
   /**
    * Calls admitted but still waiting for a call thread; new calls are refused while it is at
    * {@code ROSTER_CALL_QUEUE}. For metrics and tests.
@@ -414,7 +442,10 @@ public final class RosterServer implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    // The admin port stays up through the drain, so /readyz says 503 while calls finish.
+    admin.close();
     closeQuietly(probe, health, workers, storage, Duration.ZERO);
+    metrics.close();
     shutdown(callThreads);
     shutdown(waits);
     shutdown(shedding);

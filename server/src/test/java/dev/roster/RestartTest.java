@@ -23,7 +23,7 @@ class RestartTest {
   @Test
   void embeddedDatabase_restart_keepsData() throws Exception {
     RosterConfig config = RosterConfig.from(Map.of(
-        "ROSTER_GRPC_PORT", "0", "ROSTER_DATA_DIR", dataDir.toString(),
+        "ROSTER_GRPC_PORT", "0", "ROSTER_ADMIN_PORT", "0", "ROSTER_DATA_DIR", dataDir.toString(),
         "ROSTER_BOOTSTRAP_ADMIN_KEY", TestServer.ADMIN_KEY));
 
     Organization created;

@@ -56,6 +56,7 @@ class WorkerRoleTest {
       builder.environment().putAll(Map.of(
           "ROSTER_ROLE", "worker",
           "ROSTER_GRPC_PORT", "0",
+          "ROSTER_ADMIN_PORT", "0",
           "ROSTER_DATABASE_URL", TestDatabase.jdbcUrl(),
           "ROSTER_DATABASE_USER", "postgres",
           "ROSTER_DATA_DIR", workerData.toString(),

@@ -80,7 +80,8 @@ public final class ListingBenchmark implements Callable<Integer> {
     }
     String adminKey = "bench-admin-" + UUID.randomUUID();
     RosterServer server = RosterServer.start(RosterConfig.from(Map.of(
-        "ROSTER_GRPC_PORT", "0", "ROSTER_DATABASE_URL", url, "ROSTER_DATABASE_USER", databaseUser,
+        "ROSTER_GRPC_PORT", "0", "ROSTER_ADMIN_PORT", "0",
+        "ROSTER_DATABASE_URL", url, "ROSTER_DATABASE_USER", databaseUser,
         "ROSTER_DATABASE_PASSWORD", databasePassword, "ROSTER_BOOTSTRAP_ADMIN_KEY", adminKey,
         "ROSTER_RATE_LIMIT_PER_SECOND", "1000000", "ROSTER_RATE_LIMIT_BURST", "1000000")));
     ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.port())

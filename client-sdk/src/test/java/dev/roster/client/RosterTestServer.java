@@ -40,6 +40,7 @@ final class RosterTestServer implements AutoCloseable {
   void start() {
     Map<String, String> env = new HashMap<>();
     env.put("ROSTER_GRPC_PORT", Integer.toString(port));
+    env.put("ROSTER_ADMIN_PORT", "0");
     env.put("ROSTER_DATABASE_URL", postgres().getJdbcUrl("postgres", "postgres"));
     env.put("ROSTER_BOOTSTRAP_ADMIN_KEY", ADMIN_KEY);
     env.put("ROSTER_RATE_LIMIT_PER_SECOND", "100000");

@@ -69,6 +69,7 @@ class ServerRestartTest {
     target = "127.0.0.1:" + port;
     env = new HashMap<>();
     env.put("ROSTER_GRPC_PORT", Integer.toString(port));
+    env.put("ROSTER_ADMIN_PORT", "0");
     env.put("ROSTER_DATABASE_URL", postgres.jdbcUrl());
     env.put("ROSTER_DATABASE_USER", "postgres");
     env.put("ROSTER_DATA_DIR", dataDir.toString());

@@ -13,6 +13,8 @@ import java.util.Optional;
  * a message naming the variable, rather than running with a surprise.
  *
  * @param grpcPort port of the gRPC server ({@code ROSTER_GRPC_PORT})
+ * @param adminPort port of the admin HTTP server: Prometheus {@code /metrics}, {@code /livez},
+ *     {@code /readyz} ({@code ROSTER_ADMIN_PORT}); 0 picks a free one
  * @param databaseUrl JDBC URL of an external PostgreSQL; empty means start an embedded one
  * @param databaseUser user for {@code databaseUrl}
  * @param databasePassword password for {@code databaseUrl}
@@ -44,6 +46,7 @@ import java.util.Optional;
  */
 public record RosterConfig(
     int grpcPort,
+    int adminPort,
     Optional<String> databaseUrl,
     String databaseUser,
     String databasePassword,
@@ -255,6 +258,7 @@ public record RosterConfig(
     Map<String, Integer> queues = r.queues("ROSTER_QUEUES", "default=5,mail=3,exports=1");
     return new RosterConfig(
         r.port("ROSTER_GRPC_PORT", 9090),
+        r.port("ROSTER_ADMIN_PORT", 9464),
         r.string("ROSTER_DATABASE_URL"),
         r.string("ROSTER_DATABASE_USER").orElse("postgres"),
         r.string("ROSTER_DATABASE_PASSWORD").orElse(""),

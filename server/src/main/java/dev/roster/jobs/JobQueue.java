@@ -87,6 +87,22 @@ public final class JobQueue {
     return jdbi.withHandle(JobStore::counts);
   }
 
+  /**
+   * Unfinished jobs per queue and state, and per queue the age of the oldest job that is due but
+   * not claimed, for metrics. Reads only unfinished rows (the partial indexes), however many
+   * finished ones the table keeps, and gives up after {@code timeout} (a statement timeout), so a
+   * scrape cannot load the database.
+   */
+  public Backlog backlog(Duration timeout) {
+    return jdbi.inTransaction(h -> {
+      h.execute("set local statement_timeout = " + Math.max(1, timeout.toMillis()));
+      return JobStore.backlog(h);
+    });
+  }
+
+  /** What {@link #backlog} saw: counts of unfinished jobs, and the oldest due job's age per queue. */
+  public record Backlog(List<QueueCount> counts, java.util.Map<String, Duration> oldestDue) {}
+
   /** Per queue, how long the jobs that completed within {@code since} took to run. */
   public List<Durations> durations(Duration since) {
     return jdbi.withHandle(h -> JobStore.durations(h, since));

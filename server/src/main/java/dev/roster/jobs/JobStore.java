@@ -304,6 +304,30 @@ final class JobStore {
         .list();
   }
 
+  static JobQueue.Backlog backlog(Handle h) {
+    List<QueueCount> counts = new java.util.ArrayList<>();
+    java.util.Map<String, Duration> oldest = new java.util.TreeMap<>();
+    h.createQuery("""
+            select queue, state, count(*) as n,
+                   extract(epoch from now() - min(scheduled_at) filter (
+                       where state <> 'executing' and scheduled_at <= now())) * 1000 as due_ms
+            from jobs
+            where state in ('available', 'scheduled', 'retryable', 'executing')
+            group by queue, state""")
+        .map((rs, ctx) -> {
+          String queue = rs.getString("queue");
+          counts.add(new QueueCount(queue, JobState.fromSql(rs.getString("state")), rs.getLong("n")));
+          double dueMs = rs.getDouble("due_ms");
+          if (!rs.wasNull()) {
+            oldest.merge(queue, Duration.ofMillis(Math.max(0, (long) dueMs)),
+                (a, b) -> a.compareTo(b) >= 0 ? a : b);
+          }
+          return queue;
+        })
+        .list();
+    return new JobQueue.Backlog(counts, oldest);
+  }
+
   /** Durations of the jobs completed within {@code since}, per queue. */
   static List<JobQueue.Durations> durations(Handle h, Duration since) {
     return h.createQuery("""

@@ -45,6 +45,14 @@ public final class HealthReporter implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether the gRPC health service says SERVING now: the database is up and shutdown has not
+   * begun. The admin port's {@code /readyz} answers from this, so HTTP and gRPC probes agree.
+   */
+  public boolean serving() {
+    return !shutDown.get() && database.up();
+  }
+
   /** Sets the status from the database's current state (read under the lock, so never stale). */
   private synchronized ServingStatus refresh() {
     ServingStatus status = database.up() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;

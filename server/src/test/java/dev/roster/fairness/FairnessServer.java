@@ -40,6 +40,7 @@ public final class FairnessServer implements AutoCloseable {
     Path dataDir = TempDirs.create("roster-fairness-");
     Map<String, String> env = new HashMap<>();
     env.put("ROSTER_GRPC_PORT", "0");
+    env.put("ROSTER_ADMIN_PORT", "0");
     env.put("ROSTER_BOOTSTRAP_ADMIN_KEY", ADMIN_KEY);
     env.put("ROSTER_DATABASE_URL", jdbcUrl);
     env.put("ROSTER_DATABASE_USER", "postgres");

@@ -169,6 +169,7 @@ class EmbeddedStartStopTest {
     Map<String, String> env = new HashMap<>();
     env.put("ROSTER_DATA_DIR", dataDir.toString());
     env.put("ROSTER_GRPC_PORT", Integer.toString(PostgresProcess.freePort()));
+    env.put("ROSTER_ADMIN_PORT", "0");
     env.put("ROSTER_EMBEDDED_DATABASE_PORT", Integer.toString(PostgresProcess.freePort()));
     env.put("ROSTER_BOOTSTRAP_ADMIN_KEY", TestServer.ADMIN_KEY);
     env.put("ROSTER_SHUTDOWN_GRACE", "2s");

@@ -62,6 +62,7 @@ class DatabaseOutageTest {
     postgres = PostgresProcess.start();
     roster = RosterServer.builder(RosterConfig.from(Map.of(
         "ROSTER_GRPC_PORT", "0",
+        "ROSTER_ADMIN_PORT", "0",
         "ROSTER_DATABASE_URL", postgres.jdbcUrl(),
         "ROSTER_DATABASE_USER", "postgres",
         "ROSTER_DATA_DIR", dataDir.toString(),

@@ -64,6 +64,8 @@ public final class RosterProcess implements AutoCloseable {
     if (home != null) {
       environment.put("HOME", home);
     }
+    // Separate processes run side by side: each takes a free admin port unless told one.
+    environment.put("ROSTER_ADMIN_PORT", "0");
     environment.putAll(env);
     try {
       return new RosterProcess(builder.start());

@@ -93,6 +93,7 @@ public final class TestServer implements AutoCloseable {
   private static Map<String, String> environment(Map<String, String> extraEnv) {
     Map<String, String> env = new HashMap<>();
     env.put("ROSTER_GRPC_PORT", "0");
+    env.put("ROSTER_ADMIN_PORT", "0");
     env.put("ROSTER_BOOTSTRAP_ADMIN_KEY", ADMIN_KEY);
     // Tests call fast; rate limiting is tested with per-key limits.
     env.put("ROSTER_RATE_LIMIT_PER_SECOND", "1000000");
@@ -117,6 +118,11 @@ public final class TestServer implements AutoCloseable {
 
   public ManagedChannel channel() {
     return channel;
+  }
+
+  /** The admin HTTP port ({@code /metrics}, {@code /livez}, {@code /readyz}), always on loopback too. */
+  public int adminPort() {
+    return server.adminPort();
   }
 
   /** The loopback port; -1 in-process. */

@@ -173,6 +173,16 @@ public final class Database implements AutoCloseable {
     }
   }
 
+  /** The pool's live counters (active, idle, waiting, total), for metrics; null before it starts. */
+  public com.zaxxer.hikari.HikariPoolMXBean poolStats() {
+    return dataSource.getHikariPoolMXBean();
+  }
+
+  /** The pool's configured number of connections. */
+  public int maxConnections() {
+    return dataSource.getMaximumPoolSize();
+  }
+
   public Jdbi jdbi() {
     return jdbi;
   }

@@ -117,6 +117,25 @@ public final class DatabasePools implements AutoCloseable {
   }
 
   /**
+   * The connection counts of each open pool right now, for metrics; never blocks.
+   */
+  public Map<Pool, PoolStats> stats() {
+    Map<Pool, PoolStats> stats = new EnumMap<>(Pool.class);
+    pools.forEach((pool, database) -> {
+      com.zaxxer.hikari.HikariPoolMXBean bean = database.poolStats();
+      if (bean != null) {
+        stats.put(pool, new PoolStats(bean.getActiveConnections(), bean.getIdleConnections(),
+            bean.getThreadsAwaitingConnection(), bean.getTotalConnections(),
+            database.maxConnections()));
+      }
+    });
+    return stats;
+  }
+
+  /** One pool's connections: in use, idle, threads waiting for one, open, and the configured size. */
+  public record PoolStats(int active, int idle, int pending, int total, int max) {}
+
+  /**
    * Tells every pool that the database went down or came back ({@link Database#availabilityChanged});
    * a {@link DatabaseAvailability.Listener}. Never blocks.
    */

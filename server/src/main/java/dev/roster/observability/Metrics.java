@@ -1,0 +1,143 @@
+package dev.roster.observability;
+
+import dev.roster.jobs.JobQueue;
+import dev.roster.jobs.QueueCount;
+import dev.roster.platform.db.DatabasePools;
+import dev.roster.platform.db.DatabasePools.PoolStats;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptor;
+import io.grpc.opentelemetry.GrpcOpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.api.metrics.ObservableLongMeasurement;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.function.ToIntFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Roster's metrics, kept by the OpenTelemetry SDK and rendered for Prometheus on demand
+ * ({@link #scrape}): gRPC's own server metrics (gRFC A66), the database pools, the job queue's
+ * backlog and the calls refused by the protections. docs/OPERATIONS.md lists every metric.
+ *
+ * <p>The observable ones (pools, jobs) are read when a scrape asks, on the scrape's thread; the job
+ * backlog is one SQL statement with a short timeout, cached for {@link #BACKLOG_TTL} so frequent
+ * scrapes cannot load the database. No metric has an organization or user label.
+ */
+public final class Metrics implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Metrics.class);
+  /** How long one read of the job backlog is reused. */
+  public static final Duration BACKLOG_TTL = Duration.ofSeconds(5);
+  private static final Duration BACKLOG_TIMEOUT = Duration.ofSeconds(1);
+  private static final AttributeKey<String> POOL = AttributeKey.stringKey("pool.name");
+  private static final AttributeKey<String> STATE = AttributeKey.stringKey("state");
+  private static final AttributeKey<String> QUEUE = AttributeKey.stringKey("queue");
+  private static final AttributeKey<String> JOB_STATE = AttributeKey.stringKey("state");
+
+  private final PrometheusText reader = new PrometheusText();
+  private final SdkMeterProvider meterProvider;
+  private final OpenTelemetrySdk sdk;
+  private final Meter meter;
+
+  public Metrics() {
+    meterProvider = SdkMeterProvider.builder().registerMetricReader(reader).build();
+    sdk = OpenTelemetrySdk.builder().setMeterProvider(meterProvider).build();
+    meter = sdk.getMeter("dev.roster");
+  }
+
+  /**
+   * Installs grpc-java's OpenTelemetry metrics on {@code builder}: {@code grpc.server.call.started},
+   * {@code grpc.server.call.duration} and the sent and received message sizes, by method and status.
+   * Methods the server does not register are all labelled {@code other} by grpc-java, so a caller
+   * cannot mint labels.
+   */
+  public void instrument(ServerBuilder<?> builder) {
+    GrpcOpenTelemetry.newBuilder().sdk(sdk).build().configureServerBuilder(builder);
+  }
+
+  /**
+   * The interceptor that counts calls refused by a protection (rate limits, bulkheads, shedding,
+   * authentication), by their {@code ErrorInfo} reason; install it outermost.
+   */
+  public ServerInterceptor refusals() {
+    return new Refusals(meter);
+  }
+
+  /**
+   * Connections of each of {@code pools}: used, idle, pending requests and maximum, under the names
+   * OpenTelemetry's HikariCP instrumentation uses ({@code db.client.connections.*}); the newer
+   * semantic-convention name {@code db.client.connection.count} would end in {@code _count} in
+   * Prometheus, which promtool rejects for a gauge.
+   */
+  public void observe(DatabasePools pools) {
+    meter.upDownCounterBuilder("db.client.connections.usage").setUnit("{connection}")
+        .setDescription("Connections of each pool, by state (used, idle)")
+        .buildWithCallback(m -> pools.stats().forEach((pool, s) -> {
+          m.record(s.active(), Attributes.of(POOL, pool.poolName(), STATE, "used"));
+          m.record(s.idle(), Attributes.of(POOL, pool.poolName(), STATE, "idle"));
+        }));
+    poolGauge(pools, "db.client.connections.max", "{connection}",
+        "The most connections each pool may open", PoolStats::max);
+    poolGauge(pools, "db.client.connections.pending_requests", "{request}",
+        "Threads waiting for a connection of each pool", PoolStats::pending);
+  }
+
+  private void poolGauge(DatabasePools pools, String name, String unit, String description,
+      ToIntFunction<PoolStats> value) {
+    meter.upDownCounterBuilder(name).setUnit(unit).setDescription(description)
+        .buildWithCallback(m -> pools.stats().forEach((pool, s) ->
+            m.record(value.applyAsInt(s), Attributes.of(POOL, pool.poolName()))));
+  }
+
+  /** Unfinished jobs by queue and state, and the age of each queue's oldest due job. */
+  public void observe(JobQueue jobs) {
+    Cached<JobQueue.Backlog> backlog = new Cached<>(BACKLOG_TTL, () -> {
+      try {
+        return jobs.backlog(BACKLOG_TIMEOUT);
+      } catch (RuntimeException e) {
+        // The database is down or slow: report nothing rather than stale numbers.
+        log.debug("could not read the job backlog for metrics: {}", e.toString());
+        return null;
+      }
+    });
+    meter.upDownCounterBuilder("roster.jobs").setUnit("{job}")
+        .setDescription("Unfinished jobs by queue and state (available, scheduled, retryable,"
+            + " executing)")
+        .buildWithCallback(m -> {
+          JobQueue.Backlog b = backlog.get();
+          if (b != null) {
+            for (QueueCount c : b.counts()) {
+              record(m, c);
+            }
+          }
+        });
+    meter.gaugeBuilder("roster.jobs.oldest_due.age").setUnit("s")
+        .setDescription("Age of the oldest job of each queue that is due and not yet claimed")
+        .buildWithCallback(m -> {
+          JobQueue.Backlog b = backlog.get();
+          if (b != null) {
+            b.oldestDue().forEach((queue, age) ->
+                m.record(age.toMillis() / 1000.0, Attributes.of(QUEUE, queue)));
+          }
+        });
+  }
+
+  private static void record(ObservableLongMeasurement m, QueueCount c) {
+    m.record(c.count(), Attributes.of(QUEUE, c.queue(),
+        JOB_STATE, c.state().name().toLowerCase(Locale.ROOT)));
+  }
+
+  /** Every metric now, in the Prometheus text format (0.0.4). Runs the observable callbacks. */
+  public String scrape() {
+    return reader.scrape();
+  }
+
+  @Override
+  public void close() {
+    sdk.close();
+  }
+}
