@@ -20,7 +20,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class AdminServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
-  private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
   private final HttpServer http;
   private final ExecutorService threads;
@@ -45,7 +44,7 @@ public final class AdminServer implements AutoCloseable {
       return t;
     });
     http.setExecutor(threads);
-    http.createContext("/metrics", exchange -> respond(exchange, 200, PROMETHEUS_TEXT,
+    http.createContext("/metrics", exchange -> respond(exchange, 200, Metrics.contentType(),
         metrics::scrape));
     http.createContext("/livez", exchange -> respond(exchange, 200, "text/plain", () -> "ok\n"));
     http.createContext("/readyz", exchange -> {

@@ -11,8 +11,14 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.metrics.ObservableLongMeasurement;
+import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.function.ToIntFunction;
@@ -21,8 +27,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Roster's metrics, kept by the OpenTelemetry SDK and rendered for Prometheus on demand
- * ({@link #scrape}): gRPC's own server metrics (gRFC A66), the database pools, the job queue's
- * backlog and the calls refused by the protections. docs/OPERATIONS.md lists every metric.
+ * ({@link #scrape}) by the official exporter's {@link PrometheusMetricReader} (a pull-only reader:
+ * nothing is collected between scrapes) and client_java's text format writer: gRPC's own server
+ * metrics (gRFC A66), the database pools, the job queue's backlog and the calls refused by the
+ * protections. docs/OPERATIONS.md lists every metric.
  *
  * <p>The observable ones (pools, jobs) are read when a scrape asks, on the scrape's thread; the job
  * backlog is one SQL statement with a short timeout, cached for {@link #BACKLOG_TTL} so frequent
@@ -38,7 +46,16 @@ public final class Metrics implements AutoCloseable {
   private static final AttributeKey<String> QUEUE = AttributeKey.stringKey("queue");
   private static final AttributeKey<String> JOB_STATE = AttributeKey.stringKey("state");
 
-  private final PrometheusText reader = new PrometheusText();
+  /** Renders the text format 0.0.4, without the optional {@code _created} series. */
+  private static final PrometheusTextFormatWriter TEXT = PrometheusTextFormatWriter.create();
+
+  /**
+   * Without {@code target_info}: the exporter writes it with no HELP line, which promtool's lint
+   * rejects, and it would only repeat the SDK's resource (service and SDK names), not Roster's.
+   * Every series keeps the exporter's {@code otel_scope_name} and {@code otel_scope_version}.
+   */
+  private final PrometheusMetricReader reader = PrometheusMetricReader.builder()
+      .setTargetInfoMetricEnabled(false).build();
   private final SdkMeterProvider meterProvider;
   private final OpenTelemetrySdk sdk;
   private final Meter meter;
@@ -133,7 +150,18 @@ public final class Metrics implements AutoCloseable {
 
   /** Every metric now, in the Prometheus text format (0.0.4). Runs the observable callbacks. */
   public String scrape() {
-    return reader.scrape();
+    ByteArrayOutputStream out = new ByteArrayOutputStream(16384);
+    try {
+      TEXT.write(out, reader.collect());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // not thrown by a ByteArrayOutputStream
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  /** The {@code Content-Type} of {@link #scrape}'s text. */
+  public static String contentType() {
+    return TEXT.getContentType();
   }
 
   @Override

@@ -108,10 +108,11 @@ class MetricsEndpointTest {
 
   @Test
   void metrics_refusals_countAuthenticationFailuresByReason() {
-    Matcher m = Pattern.compile("roster_calls_refused_total\\{grpc_status=\"UNAUTHENTICATED\","
-        + "reason=\"[A-Z_]+\"} (\\d+)").matcher(text);
+    // Labels are sorted: grpc_status, otel_scope_name (the exporter's), reason.
+    Matcher m = Pattern.compile("^roster_calls_refused_total\\{grpc_status=\"UNAUTHENTICATED\","
+        + "(?:[^}]*,)?reason=\"[A-Z_]+\"} (\\S+)$", Pattern.MULTILINE).matcher(text);
     assertThat(m.find()).as(text).isTrue();
-    assertThat(Long.parseLong(m.group(1))).isPositive();
+    assertThat(Double.parseDouble(m.group(1))).isPositive();
   }
 
   @Test
