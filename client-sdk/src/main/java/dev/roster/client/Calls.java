@@ -91,11 +91,6 @@ final class Calls {
     return deadline != null ? deadline : min(s.attemptTimeout(), s.totalTimeout());
   }
 
-  /** The raw channel (with the caller's interceptors), for calls this class does not make. */
-  Channel channel() {
-    return shared.channel();
-  }
-
   /**
    * A channel for the generated stubs that adds what the SDK adds: the key, gzip, and a deadline
    * when the call has none. It does not retry.

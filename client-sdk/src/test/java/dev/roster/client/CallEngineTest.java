@@ -34,8 +34,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The SDK's retry engine against a scripted gRPC server on loopback that fails chosen attempts:
- * which calls are retried, on which codes, within which deadlines, and the budget. (The server is a
- * stand-in because these are the client's rules; the real server's restarts are ServerRestartTest.)
+ * which calls are retried, on which codes, within which deadlines. The server is a stand-in
+ * because these are the client's rules; the budget is RetryBudgetRecoveryTest's, the real
+ * server's restarts ServerRestartTest's.
  */
 class CallEngineTest {
   private static final User ADA = User.newBuilder().setName("organizations/o/users/ada").build();
@@ -242,25 +243,6 @@ class CallEngineTest {
           () -> patient.get(ADA.getName()));
       assertThat(e.isRetryable()).isFalse();
       assertThat(attempts).hasValue(1);
-    }
-  }
-
-  @Test
-  void budget_refills_soOneOutageDoesNotSwitchRetriesOff() throws Exception {
-    String target = start();
-    try (RosterClient roster = client(target).retryBudget(4, Duration.ofMillis(500)).build()) {
-      script.set(n -> Status.UNAVAILABLE);
-      for (int i = 0; i < 3; i++) {
-        catchThrowableOfType(UnavailableException.class, () -> roster.users().get(ADA.getName()));
-      }
-      int duringOutage = attempts.get();
-      // 3 first attempts + at most 4 retries of the budget (+4 if a period turned over)
-      assertThat(duringOutage).isLessThanOrEqualTo(3 + 8);
-      Thread.sleep(600);
-      AtomicInteger failFirst = new AtomicInteger();
-      script.set(n -> failFirst.incrementAndGet() % 2 == 1 ? Status.UNAVAILABLE : null);
-      assertThat(roster.users().get(ADA.getName())).isEqualTo(ADA);
-      assertThat(roster.users().get(ADA.getName())).isEqualTo(ADA);
     }
   }
 

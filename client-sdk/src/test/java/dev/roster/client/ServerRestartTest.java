@@ -6,6 +6,7 @@ import dev.roster.proto.accounts.v1.CreateUserRequest;
 import dev.roster.proto.accounts.v1.ListUsersRequest;
 import dev.roster.proto.accounts.v1.Organization;
 import dev.roster.proto.accounts.v1.User;
+import dev.roster.testing.CallerLimits;
 import dev.roster.testing.PostgresProcess;
 import dev.roster.testing.RosterProcess;
 import dev.roster.testing.TempDirs;
@@ -76,12 +77,7 @@ class ServerRestartTest {
     env.put("ROSTER_BOOTSTRAP_ADMIN_KEY", ADMIN_KEY);
     env.put("ROSTER_SHUTDOWN_GRACE", "3s");
     // One caller seeding and iterating fast: per-caller limits are not what is tested here.
-    env.put("ROSTER_RATE_LIMIT_PER_SECOND", "1000000");
-    env.put("ROSTER_RATE_LIMIT_BURST", "1000000");
-    env.put("ROSTER_ORGANIZATION_RATE_LIMIT_PER_SECOND", "1000000");
-    env.put("ROSTER_ORGANIZATION_RATE_LIMIT_BURST", "1000000");
-    env.put("ROSTER_MAX_CALLS_IN_FLIGHT_PER_KEY", "1000");
-    env.put("ROSTER_MAX_CALLS_IN_FLIGHT_PER_ORGANIZATION", "1000");
+    CallerLimits.lift(env);
     roster = RosterProcess.start(env, START);
     long seedStart = System.nanoTime();
     try (RosterClient client = defaultClient()) {

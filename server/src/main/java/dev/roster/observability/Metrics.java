@@ -44,7 +44,6 @@ public final class Metrics implements AutoCloseable {
   private static final AttributeKey<String> POOL = AttributeKey.stringKey("pool.name");
   private static final AttributeKey<String> STATE = AttributeKey.stringKey("state");
   private static final AttributeKey<String> QUEUE = AttributeKey.stringKey("queue");
-  private static final AttributeKey<String> JOB_STATE = AttributeKey.stringKey("state");
 
   /** Renders the text format 0.0.4, without the optional {@code _created} series. */
   private static final PrometheusTextFormatWriter TEXT = PrometheusTextFormatWriter.create();
@@ -145,7 +144,7 @@ public final class Metrics implements AutoCloseable {
 
   private static void record(ObservableLongMeasurement m, QueueCount c) {
     m.record(c.count(), Attributes.of(QUEUE, c.queue(),
-        JOB_STATE, c.state().name().toLowerCase(Locale.ROOT)));
+        STATE, c.state().name().toLowerCase(Locale.ROOT)));
   }
 
   /** Every metric now, in the Prometheus text format (0.0.4). Runs the observable callbacks. */

@@ -1,5 +1,6 @@
 package dev.roster.faults;
 
+import dev.roster.testing.CallerLimits;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -26,12 +27,6 @@ final class FaultSettings {
     env.put("ROSTER_BOOTSTRAP_ADMIN_KEY", ADMIN_KEY);
     env.put("ROSTER_DATABASE_POOL_SIZE", Integer.toString(API_POOL_SIZE));
     env.put("ROSTER_SHUTDOWN_GRACE", "3s");
-    env.put("ROSTER_RATE_LIMIT_PER_SECOND", "1000000");
-    env.put("ROSTER_RATE_LIMIT_BURST", "1000000");
-    env.put("ROSTER_ORGANIZATION_RATE_LIMIT_PER_SECOND", "1000000");
-    env.put("ROSTER_ORGANIZATION_RATE_LIMIT_BURST", "1000000");
-    env.put("ROSTER_MAX_CALLS_IN_FLIGHT_PER_KEY", "1000");
-    env.put("ROSTER_MAX_CALLS_IN_FLIGHT_PER_ORGANIZATION", "1000");
-    return env;
+    return CallerLimits.lift(env);
   }
 }

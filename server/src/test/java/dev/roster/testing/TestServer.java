@@ -95,14 +95,8 @@ public final class TestServer implements AutoCloseable {
     env.put("ROSTER_GRPC_PORT", "0");
     env.put("ROSTER_ADMIN_PORT", "0");
     env.put("ROSTER_BOOTSTRAP_ADMIN_KEY", ADMIN_KEY);
-    // Tests call fast; rate limiting is tested with per-key limits.
-    env.put("ROSTER_RATE_LIMIT_PER_SECOND", "1000000");
-    env.put("ROSTER_RATE_LIMIT_BURST", "1000000");
-    env.put("ROSTER_ORGANIZATION_RATE_LIMIT_PER_SECOND", "1000000");
-    env.put("ROSTER_ORGANIZATION_RATE_LIMIT_BURST", "1000000");
-    // Likewise the fairness limits: FairnessTest sets small ones of its own.
-    env.put("ROSTER_MAX_CALLS_IN_FLIGHT_PER_KEY", "1000");
-    env.put("ROSTER_MAX_CALLS_IN_FLIGHT_PER_ORGANIZATION", "1000");
+    // Tests call fast; rate limits and fairness limits are tested with small ones of their own.
+    CallerLimits.lift(env);
     env.put("ROSTER_MAX_WAITS_PER_KEY", "1000");
     env.put("ROSTER_DATABASE_URL", TestDatabase.jdbcUrl());
     env.put("ROSTER_DATABASE_USER", "postgres");
