@@ -294,10 +294,35 @@ public final class RosterClient implements AutoCloseable {
      * @param method the method
      * @param retry its settings
      * @return this builder
+     * @throws IllegalArgumentException if no Roster method has that name (a typo would otherwise
+     *     leave the method on the client's settings without a word)
      */
     public Builder retrySettings(String method, RetrySettings retry) {
-      perMethod.put(Objects.requireNonNull(method), Objects.requireNonNull(retry));
+      Objects.requireNonNull(method);
+      if (!METHODS.contains(method)) {
+        throw new IllegalArgumentException("no Roster method is named \"" + method
+            + "\"; give its name (\"ListUsers\") or full name"
+            + " (\"roster.accounts.v1.AccountsService/ListUsers\")");
+      }
+      perMethod.put(method, Objects.requireNonNull(retry));
       return this;
+    }
+
+    /** Every method's name and full name, of the services the client calls. */
+    private static final java.util.Set<String> METHODS = methods();
+
+    private static java.util.Set<String> methods() {
+      java.util.Set<String> names = new java.util.HashSet<>();
+      for (io.grpc.ServiceDescriptor service : List.of(
+          dev.roster.proto.accounts.v1.AccountsServiceGrpc.getServiceDescriptor(),
+          dev.roster.proto.accounts.v1.ApiKeysServiceGrpc.getServiceDescriptor(),
+          com.google.longrunning.OperationsGrpc.getServiceDescriptor())) {
+        for (io.grpc.MethodDescriptor<?, ?> m : service.getMethods()) {
+          names.add(m.getFullMethodName());
+          names.add(m.getBareMethodName());
+        }
+      }
+      return java.util.Set.copyOf(names);
     }
 
     /**

@@ -133,6 +133,20 @@ class CallEngineTest {
   }
 
   @Test
+  void perMethodSettings_applyToThatMethodOnly_andAnUnknownNameIsRefused() throws Exception {
+    String target = start();
+    script.set(n -> Status.UNAVAILABLE);
+    RetrySettings once = RetrySettings.newBuilder().setMaxAttempts(1).build();
+    try (RosterClient roster = client(target).retrySettings("GetUser", once).build()) {
+      catchThrowableOfType(UnavailableException.class, () -> roster.users().get(ADA.getName()));
+      assertThat(attempts).hasValue(1);
+    }
+    IllegalArgumentException typo = catchThrowableOfType(IllegalArgumentException.class,
+        () -> RosterClient.newBuilder().retrySettings("GetUsr", once));
+    assertThat(typo).hasMessageContaining("GetUsr");
+  }
+
+  @Test
   void update_isNotRetried() throws Exception {
     String target = start();
     script.set(n -> Status.UNAVAILABLE);
