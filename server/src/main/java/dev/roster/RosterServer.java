@@ -173,14 +173,21 @@ public final class RosterServer implements AutoCloseable {
 
   private static RosterServer start(RosterConfig config, Clock clock, LongSupplier nanoTime,
       ServerBuilder<?> transport) {
-    Storage storage = Storage.open(config);
+    // Before the pools: HikariCP takes its metrics hook only when a pool starts.
+    Metrics metrics = new Metrics(config.metricsTopOrganizations());
+    Storage storage;
+    try {
+      storage = Storage.open(config, metrics.poolTimings());
+    } catch (RuntimeException e) {
+      metrics.close();
+      throw e;
+    }
     DatabaseProbe probe = null;
     HealthReporter health = null;
     Workers workers = null;
     ExecutorService callThreads = null;
     CallShedding shedding = null;
     ScheduledExecutorService waits = null;
-    Metrics metrics = new Metrics();
     AdminServer admin = null;
     try {
       pauseForTests();
@@ -244,6 +251,8 @@ public final class RosterServer implements AutoCloseable {
       // executor chosen (call threads, or the shed thread), so an admitted call costs one thread
       // hand-off, as before shedding. Health (never shed) stays there too: it only reads memory.
       metrics.instrument(transport);
+      // Outside authentication, so it sees refusals by the rate limits and bulkheads too.
+      metrics.organizationCalls().ifPresent(transport::intercept);
       var builder = transport
           .executor(MoreExecutors.directExecutor())
           .callExecutor(shedding)
@@ -266,7 +275,7 @@ public final class RosterServer implements AutoCloseable {
                 maxMessageBytes));
       }
       if (config.jobs().role().runsJobs()) {
-        workers = startWorkers(config, pools, accounts);
+        workers = startWorkers(config, pools, accounts, metrics);
       }
       JvmShutdown.abortStartIfInProgress("listening for gRPC");
       Server server = builder.build().start();
@@ -334,7 +343,8 @@ public final class RosterServer implements AutoCloseable {
     return a.compareTo(b) >= 0 ? a : b;
   }
 
-  private static Workers startWorkers(RosterConfig config, DatabasePools pools, Accounts accounts) {
+  private static Workers startWorkers(RosterConfig config, DatabasePools pools, Accounts accounts,
+      Metrics metrics) {
     RosterConfig.Mail mail = config.mail();
     Mailer mailer = mail.smtpHost().isPresent()
         ? new SmtpMailer(mail.smtpHost().get(), mail.smtpPort(), mail.startTls(), mail.username(),
@@ -356,7 +366,8 @@ public final class RosterServer implements AutoCloseable {
         .control(pools.jdbi(Pool.JOBS_CONTROL))
         .rescueAfter(config.jobs().rescueAfter())
         .pruneAfter(config.jobs().pruneAfter())
-        .shutdownGrace(config.shutdownGrace());
+        .shutdownGrace(config.shutdownGrace())
+        .meter(metrics.meter());
     config.jobs().queues().forEach(workers::queue);
     accounts.jobHandlers(pools.jdbi(Pool.JOBS), mailer, mail.dailyQuotaPerOrganization(),
         config.dataDir().resolve("exports"))

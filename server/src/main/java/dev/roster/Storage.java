@@ -1,5 +1,6 @@
 package dev.roster;
 
+import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
 import dev.roster.config.RosterConfig;
 import dev.roster.jobs.Workers;
 import dev.roster.platform.db.Database;
@@ -23,6 +24,11 @@ public record Storage(DatabasePools pools, EmbeddedDatabase embedded, Database.S
     return open(config, poolsFor(config));
   }
 
+  /** As {@link #open(RosterConfig)}, every pool reporting its timings to {@code poolMetrics}. */
+  public static Storage open(RosterConfig config, MetricsTrackerFactory poolMetrics) {
+    return open(config, poolsFor(config), poolMetrics);
+  }
+
   /**
    * The pools a process of {@code config}'s role opens, with their sizes: serving the API needs
    * the API and authentication pools, running jobs the jobs pool and the queue's bookkeeping
@@ -44,6 +50,11 @@ public record Storage(DatabasePools pools, EmbeddedDatabase embedded, Database.S
 
   /** Connects to (or starts) the configured database, migrates it and opens {@code pools}. */
   public static Storage open(RosterConfig config, Map<Pool, Integer> pools) {
+    return open(config, pools, null);
+  }
+
+  private static Storage open(RosterConfig config, Map<Pool, Integer> pools,
+      MetricsTrackerFactory poolMetrics) {
     EmbeddedDatabase embedded = null;
     try {
       String url;
@@ -62,7 +73,7 @@ public record Storage(DatabasePools pools, EmbeddedDatabase embedded, Database.S
       Database.Settings settings = new Database.Settings(url, user, password,
           config.databasePoolSize(), config.databaseConnectTimeout(),
           config.databaseSocketTimeout(), config.databaseAcquireTimeout());
-      return new Storage(DatabasePools.open(settings, pools), embedded, settings);
+      return new Storage(DatabasePools.open(settings, pools, poolMetrics), embedded, settings);
     } catch (RuntimeException e) {
       if (embedded != null) {
         embedded.close();

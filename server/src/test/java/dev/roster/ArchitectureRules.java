@@ -52,6 +52,8 @@ final class ArchitectureRules {
     rules.put("jobs_neverSeeGrpcOrProto", jobsNeverSeeGrpcOrProto());
     rules.put("jobs_neverSeeContextsOrRpc", jobsNeverSeeContextsOrRpc());
     rules.put("jobsInternals_stayPackagePrivate", jobsInternalsStayPackagePrivate());
+    rules.put("observability_isSeenOnlyByTheCompositionRoot",
+        observabilityIsSeenOnlyByTheCompositionRoot());
     rules.put("stores_areOnlyUsedInsideTheirContext", storesAreOnlyUsedInsideTheirContext());
     rules.put("contextInternalPackages_areOnlyUsedInsideTheirContext",
         contextInternalPackagesAreOnlyUsedInsideTheirContext());
@@ -140,6 +142,14 @@ final class ArchitectureRules {
         .should().dependOnClassesThat().resideInAnyPackage(
             pkg("accounts"), pkg("access"), pkg("rpc"), pkg("server"))
         .because("the queue is plumbing that contexts use, not the other way round");
+  }
+
+  ArchRule observabilityIsSeenOnlyByTheCompositionRoot() {
+    return noClasses().that().resideInAnyPackage(pkg("accounts"), pkg("access"), pkg("jobs"),
+            pkg("platform"), pkg("rpc"), pkg("server"), pkg("config"), pkg("mail"))
+        .should().dependOnClassesThat().resideInAPackage(pkg("observability"))
+        .because("contexts and plumbing report through OpenTelemetry's API or hooks they own"
+            + " (Hikari's tracker, a Meter, Callers.observing); the composition root wires them");
   }
 
   ArchRule jobsInternalsStayPackagePrivate() {

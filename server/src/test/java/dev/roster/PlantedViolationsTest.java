@@ -34,6 +34,8 @@ class PlantedViolationsTest {
       Map.entry("jobs_neverSeeGrpcOrProto", "planted.jobs.KnowsTheContext"),
       Map.entry("jobs_neverSeeContextsOrRpc", "planted.jobs.KnowsTheContext"),
       Map.entry("jobsInternals_stayPackagePrivate", "planted.jobs.JobStore"),
+      Map.entry("observability_isSeenOnlyByTheCompositionRoot",
+          "planted.jobs.ReportsToObservability"),
       Map.entry("stores_areOnlyUsedInsideTheirContext", "planted.access.UsesAccountsStore"),
       Map.entry("contextInternalPackages_areOnlyUsedInsideTheirContext", "planted.rpc.SomeHandler"),
       Map.entry("packages_areFreeOfCycles", "planted.server.SomeInterceptor"),

@@ -43,6 +43,9 @@ import java.util.Optional;
  * @param mail where emails go
  * @param admission how calls are admitted and shared between tenants
  * @param exports limits on users exports
+ * @param metricsTopOrganizations how many of the busiest organizations get their own label on the
+ *     per-organization call counters ({@code ROSTER_METRICS_TOP_ORGANIZATIONS}, 0 to
+ *     {@value #MAX_METRICS_TOP_ORGANIZATIONS}); 0, the default, keeps no per-organization metric
  */
 public record RosterConfig(
     int grpcPort,
@@ -69,7 +72,11 @@ public record RosterConfig(
     Jobs jobs,
     Mail mail,
     Admission admission,
-    Exports exports) {
+    Exports exports,
+    int metricsTopOrganizations) {
+
+  /** The most organizations {@code ROSTER_METRICS_TOP_ORGANIZATIONS} may label (series bound). */
+  public static final int MAX_METRICS_TOP_ORGANIZATIONS = 100;
 
   /**
    * What one tenant may hold of the server at once, and when the server refuses work outright;
@@ -323,7 +330,17 @@ public record RosterConfig(
         admission(r),
         new Exports(
             r.positiveInt("ROSTER_MAX_ACTIVE_EXPORTS_PER_ORGANIZATION", 2),
-            r.positive("ROSTER_EXPORT_RETENTION", Duration.ofDays(7))));
+            r.positive("ROSTER_EXPORT_RETENTION", Duration.ofDays(7))),
+        metricsTopOrganizations(r));
+  }
+
+  private static int metricsTopOrganizations(Env r) {
+    int n = r.nonNegativeInt("ROSTER_METRICS_TOP_ORGANIZATIONS", 0);
+    if (n > MAX_METRICS_TOP_ORGANIZATIONS) {
+      throw new InvalidConfigException("ROSTER_METRICS_TOP_ORGANIZATIONS", Integer.toString(n),
+          "an integer from 0 to " + MAX_METRICS_TOP_ORGANIZATIONS);
+    }
+    return n;
   }
 
   private static Admission admission(Env r) {

@@ -22,6 +22,8 @@ final class Execution implements Runnable {
   private Thread thread;
   private boolean inHandler;
   private volatile ScheduledFuture<?> timeout;
+  private volatile JobMetrics.Outcome outcome;
+  private volatile boolean ran;
 
   Execution(Workers workers, Job job, JobHandler handler) {
     this.workers = workers;
@@ -31,6 +33,16 @@ final class Execution implements Runnable {
 
   Job job() {
     return job;
+  }
+
+  /** How the attempt ended, once {@link #settle settled}; null before. */
+  JobMetrics.Outcome outcome() {
+    return outcome;
+  }
+
+  /** Whether the handler was started (an attempt settled while queued never ran). */
+  boolean started() {
+    return ran;
   }
 
   void timeoutTask(ScheduledFuture<?> timeout) {
@@ -49,6 +61,7 @@ final class Execution implements Runnable {
       thread = Thread.currentThread();
       inHandler = true;
     }
+    ran = true;
     Throwable failure = null;
     try {
       if (handler == null) {
@@ -69,7 +82,7 @@ final class Execution implements Runnable {
       t.cancel(false);
     }
     boolean ok = failure == null;
-    if (settle()) {
+    if (ok ? settle(JobMetrics.Outcome.COMPLETED) : settle(failedOutcome())) {
       if (ok) {
         workers.complete(job);
       } else {
@@ -81,7 +94,7 @@ final class Execution implements Runnable {
 
   /** Called by the timer when the attempt has run too long: fail it now, then interrupt. */
   void timedOut(Duration after) {
-    if (settle()) {
+    if (settle(failedOutcome())) {
       workers.fail(job, "timed out after " + after);
       interrupt();
     }
@@ -89,21 +102,31 @@ final class Execution implements Runnable {
 
   /** The job was cancelled in the database: stop the handler; there is nothing to record. */
   void cancelled() {
-    if (settle()) {
+    if (settle(JobMetrics.Outcome.CANCELLED)) {
       interrupt();
     }
   }
 
   /** Shutdown: give the job back to the queue and stop the handler. */
   void release() {
-    if (settle()) {
+    if (settle(JobMetrics.Outcome.RELEASED)) {
       workers.release(job);
       interrupt();
     }
   }
 
-  private boolean settle() {
-    return settled.compareAndSet(false, true);
+  private boolean settle(JobMetrics.Outcome how) {
+    if (settled.compareAndSet(false, true)) {
+      outcome = how;
+      return true;
+    }
+    return false;
+  }
+
+  /** A failed attempt runs again unless it was the job's last (as {@link JobStore#fail} decides). */
+  private JobMetrics.Outcome failedOutcome() {
+    return job.attempt() >= job.maxAttempts()
+        ? JobMetrics.Outcome.DISCARDED : JobMetrics.Outcome.RETRYABLE;
   }
 
   private synchronized void interrupt() {

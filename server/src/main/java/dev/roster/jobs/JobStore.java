@@ -237,14 +237,17 @@ final class JobStore {
     h.createUpdate("delete from job_nodes where node = :node").bind("node", node).execute();
   }
 
+  /** A job {@link #rescue} took back: its kind and queue. */
+  record Rescued(String kind, String queue) {}
+
   /**
    * Puts back the executing jobs of every node that has not beaten for {@code rescueAfter} (or has
    * no row at all), then forgets those nodes. The attempt that died counts: a job that has used
    * its last attempt (perhaps by killing its worker each time) is discarded, not run forever.
    * Rows another node is rescuing at the same moment are skipped rather than waited for.
    */
-  static int rescue(Handle h, Duration rescueAfter) {
-    int rescued = h.createUpdate("""
+  static List<Rescued> rescue(Handle h, Duration rescueAfter) {
+    List<Rescued> rescued = h.createQuery("""
             with dead as materialized (
               select id from jobs j
               where state = 'executing'
@@ -255,9 +258,11 @@ final class JobStore {
               state = case when attempt >= max_attempts then 'discarded' else 'available' end,
               discarded_at = case when attempt >= max_attempts then now() end,
               last_error = 'rescued: node ' || attempted_by || ' stopped beating while running it'
-            from dead where j.id = dead.id""")
+            from dead where j.id = dead.id
+            returning j.kind, j.queue""")
         .bind("afterMs", rescueAfter.toMillis())
-        .execute();
+        .map((rs, ctx) -> new Rescued(rs.getString("kind"), rs.getString("queue")))
+        .list();
     h.createUpdate("delete from job_nodes where heartbeat_at <= now() - :afterMs * interval '1 millisecond'")
         .bind("afterMs", rescueAfter.toMillis())
         .execute();

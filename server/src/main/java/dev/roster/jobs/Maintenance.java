@@ -27,6 +27,7 @@ final class Maintenance {
   private final JobQueue queue;
   private final NodeSettings settings;
   private final RunningJobs running;
+  private final JobMetrics metrics;
   private final Stats stats = new Stats();
   /** Per cron entry, the start (epoch ms) of the last period this node enqueued. */
   private final Map<String, Long> lastPeriod = new HashMap<>();
@@ -40,8 +41,10 @@ final class Maintenance {
     void cancelled(UUID id);
   }
 
-  Maintenance(Jdbi jdbi, JobQueue queue, NodeSettings settings, RunningJobs running) {
+  Maintenance(Jdbi jdbi, JobQueue queue, NodeSettings settings, RunningJobs running,
+      JobMetrics metrics) {
     this.jdbi = jdbi;
+    this.metrics = metrics;
     this.queue = queue;
     this.settings = settings;
     this.running = running;
@@ -82,9 +85,11 @@ final class Maintenance {
   }
 
   private void rescue() {
-    int rescued = jdbi.inTransaction(h -> JobStore.rescue(h, settings.rescueAfter()));
-    if (rescued > 0) {
-      log.warn("rescued {} jobs from nodes that stopped beating for {}", rescued,
+    List<JobStore.Rescued> rescued =
+        jdbi.inTransaction(h -> JobStore.rescue(h, settings.rescueAfter()));
+    metrics.rescued(rescued);
+    if (!rescued.isEmpty()) {
+      log.warn("rescued {} jobs from nodes that stopped beating for {}", rescued.size(),
           settings.rescueAfter());
     }
   }

@@ -1,5 +1,6 @@
 package dev.roster.jobs;
 
+import io.opentelemetry.api.metrics.Meter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -71,6 +72,7 @@ public final class Workers implements AutoCloseable {
   private final ScheduledExecutorService heartbeat;
   private final ScheduledThreadPoolExecutor timers;
   private final Maintenance maintenance;
+  private final JobMetrics metrics;
   private final Thread poller;
   private volatile boolean stopping;
   private long lastPollWarning;
@@ -78,8 +80,9 @@ public final class Workers implements AutoCloseable {
   private record Queue(String name, int limit, ExecutorService executor, AtomicInteger active) {}
 
   private Workers(Jdbi jdbi, Jdbi control, NodeSettings settings,
-      Map<String, JobHandler> handlers) {
+      Map<String, JobHandler> handlers, Meter meter) {
     this.jdbi = jdbi;
+    this.metrics = new JobMetrics(meter);
     this.control = control;
     this.settings = settings;
     this.handlers = Map.copyOf(handlers);
@@ -88,7 +91,8 @@ public final class Workers implements AutoCloseable {
     this.heartbeat = Executors.newSingleThreadScheduledExecutor(daemon("jobs-heartbeat"));
     this.timers = new ScheduledThreadPoolExecutor(2, daemon("jobs-maintenance"));
     this.timers.setRemoveOnCancelPolicy(true);
-    this.maintenance = new Maintenance(control, new JobQueue(control), settings, new RunningHere());
+    this.maintenance = new Maintenance(control, new JobQueue(control), settings, new RunningHere(),
+        metrics);
     this.poller = daemon("jobs-poller").newThread(this::poll);
   }
 
@@ -99,8 +103,8 @@ public final class Workers implements AutoCloseable {
 
   /** Starts a node; {@link Builder#start()} says what starting does. */
   static Workers start(Jdbi jdbi, Jdbi control, NodeSettings settings,
-      Map<String, JobHandler> handlers) {
-    return new Workers(jdbi, control, settings, handlers).begin();
+      Map<String, JobHandler> handlers, Meter meter) {
+    return new Workers(jdbi, control, settings, handlers, meter).begin();
   }
 
   /** This node's id, as recorded in {@code attempted_by} and {@code job_nodes}. */
@@ -174,6 +178,10 @@ public final class Workers implements AutoCloseable {
   /** Called by every execution when its thread is done with it (whatever the outcome). */
   void finished(Execution execution, boolean ok, long nanos) {
     Job job = execution.job();
+    JobMetrics.Outcome outcome = execution.outcome();
+    if (outcome != null && execution.started()) {
+      metrics.ran(job, outcome, nanos);
+    }
     running.remove(job.id());
     queues.get(job.queue()).active().decrementAndGet();
     maintenance.stats().record(job.queue(), ok, nanos);
@@ -347,6 +355,12 @@ public final class Workers implements AutoCloseable {
 
     /** The grace of {@link Workers#close()} (default 25 s). */
     Builder shutdownGrace(Duration d);
+
+    /**
+     * Where the node reports job run times by kind and outcome, retries and rescues (default: an
+     * OpenTelemetry no-op meter, so nothing is kept).
+     */
+    Builder meter(Meter meter);
 
     /**
      * Validates the settings, registers this node (its first heartbeat) and starts polling.

@@ -1,5 +1,7 @@
 package dev.roster.jobs;
 
+import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.api.metrics.MeterProvider;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,6 +31,7 @@ final class WorkersBuilder implements Workers.Builder {
   private Duration pruneInterval = Duration.ofMinutes(1);
   private Duration statsInterval = Duration.ofMinutes(1);
   private Duration shutdownGrace = Duration.ofSeconds(25);
+  private Meter meter = MeterProvider.noop().get("dev.roster.jobs");
 
   WorkersBuilder(Jdbi jdbi) {
     this.jdbi = jdbi;
@@ -123,11 +126,17 @@ final class WorkersBuilder implements Workers.Builder {
   }
 
   @Override
+  public Workers.Builder meter(Meter meter) {
+    this.meter = java.util.Objects.requireNonNull(meter, "meter");
+    return this;
+  }
+
+  @Override
   public Workers start() {
     NodeSettings settings = new NodeSettings(node, queues, cron, pollInterval, heartbeatInterval,
         rescueAfter, backoff, defaultTimeout, pruneAfter, pruneInterval, statsInterval,
         shutdownGrace);
-    return Workers.start(jdbi, control, settings, handlers);
+    return Workers.start(jdbi, control, settings, handlers, meter);
   }
 
   /** Unique per process (host, pid, random), so restarts and replicas never share an id. */

@@ -1,5 +1,6 @@
 package dev.roster.observability;
 
+import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
 import dev.roster.jobs.JobQueue;
 import dev.roster.jobs.QueueCount;
 import dev.roster.platform.db.DatabasePools;
@@ -21,6 +22,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +36,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The observable ones (pools, jobs) are read when a scrape asks, on the scrape's thread; the job
  * backlog is one SQL statement with a short timeout, cached for {@link #BACKLOG_TTL} so frequent
- * scrapes cannot load the database. No metric has an organization or user label.
+ * scrapes cannot load the database. No metric has a user label; only the opt-in per-organization
+ * counters ({@link #organizationCalls}) have an organization label, for a bounded set.
  */
 public final class Metrics implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Metrics.class);
@@ -58,11 +61,49 @@ public final class Metrics implements AutoCloseable {
   private final SdkMeterProvider meterProvider;
   private final OpenTelemetrySdk sdk;
   private final Meter meter;
+  private final PoolTimings poolTimings;
+  private final OrganizationCalls organizationCalls;
 
+  /** Metrics without per-organization counters. */
   public Metrics() {
+    this(0);
+  }
+
+  /**
+   * Metrics with per-organization call counters for the {@code topOrganizations} busiest
+   * organizations ({@link #organizationCalls}); none when 0.
+   */
+  public Metrics(int topOrganizations) {
     meterProvider = SdkMeterProvider.builder().registerMetricReader(reader).build();
     sdk = OpenTelemetrySdk.builder().setMeterProvider(meterProvider).build();
     meter = sdk.getMeter("dev.roster");
+    poolTimings = new PoolTimings(meter);
+    organizationCalls = topOrganizations > 0 ? new OrganizationCalls(meter, topOrganizations) : null;
+  }
+
+  /**
+   * HikariCP's metrics hook for every pool: connection wait (acquire), use and creation times and
+   * acquire timeouts, by pool. Give it to the pools as they open.
+   */
+  public MetricsTrackerFactory poolTimings() {
+    return poolTimings;
+  }
+
+  /**
+   * The meter for instruments kept outside this package (the job workers' run times, retries and
+   * rescues), exported with the rest.
+   */
+  public Meter meter() {
+    return meter;
+  }
+
+  /**
+   * The interceptor that counts calls and refused calls per organization for the busiest ones
+   * only (empty when configured off); install it outside authentication, beside
+   * {@link #refusals}.
+   */
+  public Optional<ServerInterceptor> organizationCalls() {
+    return Optional.ofNullable(organizationCalls);
   }
 
   /**

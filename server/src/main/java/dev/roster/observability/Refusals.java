@@ -39,6 +39,11 @@ final class Refusals implements ServerInterceptor {
         .build();
   }
 
+  /** Whether a call that ended with {@code code} was refused rather than served (or failed). */
+  static boolean isRefusal(Status.Code code) {
+    return REFUSALS.contains(code);
+  }
+
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
       ServerCallHandler<Q, R> next) {

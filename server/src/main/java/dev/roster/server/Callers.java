@@ -5,6 +5,7 @@ import dev.roster.access.Scope;
 import dev.roster.platform.errors.ResourceExhaustedException;
 import io.grpc.Context;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
 /**
@@ -26,6 +27,8 @@ public final class Callers {
   static final Context.Key<Call> CALL = Context.key("roster-caller");
   /** Takes extra rate-limit tokens for the current call; set by {@link BulkheadInterceptor}. */
   static final Context.Key<IntConsumer> CHARGE = Context.key("roster-charge");
+  /** Told who the caller is once authentication has found out (even if the call is then refused). */
+  private static final Context.Key<Consumer<Principal>> OBSERVER = Context.key("roster-identified");
 
   private Callers() {}
 
@@ -60,6 +63,24 @@ public final class Callers {
       throw new IllegalStateException("no admission: BulkheadInterceptor is not installed");
     }
     charge.accept(tokens);
+  }
+
+  /**
+   * {@code context} with {@code observer}, which {@link AuthInterceptor} tells the principal of the
+   * call as soon as its key is known, before the rate limits and bulkheads admit or refuse it; an
+   * interceptor outside authentication can so attribute a call and its refusal to an organization.
+   * The observer runs on the authenticating thread and must not block.
+   */
+  public static Context observing(Context context, Consumer<Principal> observer) {
+    return context.withValue(OBSERVER, observer);
+  }
+
+  /** Tells the current call's observer, if any, who is calling. */
+  static void identified(Principal principal) {
+    Consumer<Principal> observer = OBSERVER.get();
+    if (observer != null) {
+      observer.accept(principal);
+    }
   }
 
   public static Principal principal() {

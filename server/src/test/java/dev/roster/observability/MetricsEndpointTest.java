@@ -2,7 +2,6 @@ package dev.roster.observability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.roster.jobs.Job;
 import dev.roster.jobs.JobQueue;
@@ -143,8 +142,7 @@ class MetricsEndpointTest {
 
   @Test
   void metrics_passPromtoolCheckMetrics() throws Exception {
-    assumeTrue(onPath("promtool"), "promtool is not on PATH (Debian package prometheus):"
-        + " `promtool check metrics` skipped");
+    Promtool.require();
     Path file = Files.createTempFile("roster-metrics", ".txt");
     Files.writeString(file, text);
     Process promtool = new ProcessBuilder("sh", "-c", "promtool check metrics < " + file)
@@ -153,15 +151,6 @@ class MetricsEndpointTest {
     String output = new String(promtool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(promtool.exitValue()).as(output).isZero();
     assertThat(output).as("promtool's lint").isBlank();
-  }
-
-  private static boolean onPath(String command) {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, command))) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** The value of the one sample of {@code name} whose labels include all of {@code labels}. */

@@ -1,6 +1,7 @@
 package dev.roster.platform.db;
 
 import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -101,8 +102,20 @@ public final class Database implements AutoCloseable {
    * @throws RuntimeException whatever opening the first connection throws
    */
   static Database pool(String name, int size, Settings settings) {
-    HikariDataSource dataSource = new HikariDataSource(config(name, size, settings));
-    return new Database(dataSource);
+    return pool(name, size, settings, null);
+  }
+
+  /**
+   * As {@link #pool(String, int, Settings)}, reporting acquire, use and creation times and acquire
+   * timeouts to {@code metrics} (none when null). Hikari takes the factory only before the pool
+   * starts, hence here and not later.
+   */
+  static Database pool(String name, int size, Settings settings, MetricsTrackerFactory metrics) {
+    HikariConfig config = config(name, size, settings);
+    if (metrics != null) {
+      config.setMetricsTrackerFactory(metrics);
+    }
+    return new Database(new HikariDataSource(config));
   }
 
   /**

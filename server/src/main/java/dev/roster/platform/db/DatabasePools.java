@@ -1,5 +1,6 @@
 package dev.roster.platform.db;
 
+import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -69,6 +70,16 @@ public final class DatabasePools implements AutoCloseable {
    * @throws RuntimeException whatever connecting or migrating throws
    */
   public static DatabasePools open(Database.Settings settings, Map<Pool, Integer> sizes) {
+    return open(settings, sizes, null);
+  }
+
+  /**
+   * As {@link #open(Database.Settings, Map)}, with every pool reporting its connection acquire,
+   * use and creation times and its acquire timeouts to {@code metrics} (HikariCP's own metrics
+   * hook; none when null).
+   */
+  public static DatabasePools open(Database.Settings settings, Map<Pool, Integer> sizes,
+      MetricsTrackerFactory metrics) {
     sizes.forEach((pool, size) -> {
       if (size < 1) {
         throw new IllegalArgumentException("pool " + pool.poolName() + " needs at least 1 connection");
@@ -78,7 +89,8 @@ public final class DatabasePools implements AutoCloseable {
     Map<Pool, Database> opened = new EnumMap<>(Pool.class);
     try {
       sizes.forEach((pool, size) -> opened.put(pool,
-          Database.pool(pool.poolName(), size, pool.servesCalls() ? settings : patient(settings))));
+          Database.pool(pool.poolName(), size,
+              pool.servesCalls() ? settings : patient(settings), metrics)));
     } catch (RuntimeException e) {
       opened.values().forEach(Database::close);
       throw e;
