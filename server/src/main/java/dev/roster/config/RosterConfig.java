@@ -43,6 +43,8 @@ import java.util.Optional;
  * @param mail where emails go
  * @param admission how calls are admitted and shared between tenants
  * @param exports limits on users exports
+ * @param logFormat how log lines are written ({@code ROSTER_LOG_FORMAT}); logback.xml reads the same
+ *     variable, this check refuses a value it would not understand
  */
 public record RosterConfig(
     int grpcPort,
@@ -69,7 +71,16 @@ public record RosterConfig(
     Jobs jobs,
     Mail mail,
     Admission admission,
-    Exports exports) {
+    Exports exports,
+    LogFormat logFormat) {
+
+  /** How log lines are written on stdout ({@code ROSTER_LOG_FORMAT}). */
+  public enum LogFormat {
+    /** Human-readable lines, for local runs (the default). */
+    TEXT,
+    /** One JSON object per line, for log pipelines. */
+    JSON
+  }
 
   /**
    * What one tenant may hold of the server at once, and when the server refuses work outright;
@@ -323,7 +334,8 @@ public record RosterConfig(
         admission(r),
         new Exports(
             r.positiveInt("ROSTER_MAX_ACTIVE_EXPORTS_PER_ORGANIZATION", 2),
-            r.positive("ROSTER_EXPORT_RETENTION", Duration.ofDays(7))));
+            r.positive("ROSTER_EXPORT_RETENTION", Duration.ofDays(7))),
+        r.oneOf("ROSTER_LOG_FORMAT", LogFormat.class, LogFormat.TEXT, "text or json"));
   }
 
   private static Admission admission(Env r) {

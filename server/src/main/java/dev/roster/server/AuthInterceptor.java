@@ -53,6 +53,7 @@ public final class AuthInterceptor implements ServerInterceptor {
         ? TimeUnit.SECONDS.toNanos(10) : deadline.timeRemaining(TimeUnit.NANOSECONDS))) {
       principal = brake.authenticate(client, () -> bearer(headers));
     }
+    CallLogging.authenticated(principal);
     rateLimiter.acquire(principal);
     Callers.Call caller = new Callers.Call(principal);
     Context context = Context.current().withValue(Callers.CALL, caller);
