@@ -25,16 +25,24 @@ import dev.roster.testing.Fixtures;
 import dev.roster.testing.GrpcErrors.Failure;
 import dev.roster.testing.MutableClock;
 import dev.roster.testing.TestServer;
+import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.MetadataUtils;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -43,6 +51,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The failed-call log lines of a real server over a real channel, as the production logback.xml
@@ -197,6 +206,63 @@ class CallLoggingTest {
   }
 
   @Test
+  void json_unexpectedError_incidentIdOnTheStackTraceAndTheCallLine_mdcClearedAfter()
+      throws Exception {
+    useProductionConfig("json", "json");
+    // A handler that logs, then fails unexpectedly, behind the product's error translation.
+    AccountsServiceGrpc.AccountsServiceImplBase failing = new AccountsServiceGrpc.AccountsServiceImplBase() {
+      @Override
+      public void getUser(GetUserRequest request,
+          io.grpc.stub.StreamObserver<dev.roster.proto.accounts.v1.User> response) {
+        LoggerFactory.getLogger("dev.roster.test.Handler").warn("handler ran");
+        throw new IllegalStateException("boom");
+      }
+    };
+    ExecutorService callThread = Executors.newSingleThreadExecutor();
+    String name = "call-logging-" + UUID.randomUUID();
+    Server inProcess = InProcessServerBuilder.forName(name).executor(callThread)
+        .addService(ServerInterceptors.intercept(failing, new ErrorInterceptor()))
+        .intercept(new CallLogging(Clock.systemUTC(), System::nanoTime))
+        .build().start();
+    ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
+    try {
+      String trace = traceId();
+      Failure internal = failure(() -> AccountsServiceGrpc.newBlockingStub(channel)
+          .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(traceparent(trace)))
+          .getUser(missingUser()));
+      assertThat(internal.code()).isEqualTo(io.grpc.Status.Code.INTERNAL);
+      String incident = internal.errorInfo().getMetadataOrThrow("incident");
+      List<JsonNode> lines = new java.util.ArrayList<>();
+      for (String line : drained()) {
+        lines.add(JSON.readTree(line));
+      }
+
+      JsonNode handler = only(lines, "dev.roster.test.Handler");
+      assertThat(handler.path("trace_id").asText()).isEqualTo(trace);
+      assertThat(handler.path("method").asText())
+          .isEqualTo("roster.accounts.v1.AccountsService/GetUser");
+      JsonNode stack = only(lines, "dev.roster.server.ErrorTranslator");
+      assertThat(stack.path("level").asText()).isEqualTo("ERROR");
+      assertThat(stack.path("incident_id").asText()).isEqualTo(incident);
+      assertThat(stack.path("trace_id").asText()).isEqualTo(trace);
+      assertThat(stack.path("stack_trace").asText()).contains("IllegalStateException: boom")
+          .contains("\n\tat ".translateEscapes());
+      JsonNode call = only(lines, "dev.roster.server.CallLogging");
+      assertThat(call.path("level").asText()).isEqualTo("WARN");
+      assertThat(call.path("code").asText()).isEqualTo("INTERNAL");
+      assertThat(call.path("reason").asText()).isEqualTo("INTERNAL");
+      assertThat(call.path("incident_id").asText()).isEqualTo(incident);
+      assertThat(call.path("trace_id").asText()).isEqualTo(trace);
+      assertThat(callThread.submit(MDC::getCopyOfContextMap).get())
+          .as("the call thread's MDC after the call").isNullOrEmpty();
+    } finally {
+      channel.shutdownNow();
+      inProcess.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      callThread.shutdownNow();
+    }
+  }
+
+  @Test
   void stop_writesOutWhatTheAsyncAppenderHolds() throws Exception {
     useProductionConfig("json", "json");
     Logger logger = LoggerFactory.getLogger("dev.roster.test.Flush");
@@ -241,6 +307,13 @@ class CallLoggingTest {
         .contains(marker));
     return out.toString(StandardCharsets.UTF_8).lines()
         .filter(l -> !l.contains(marker)).toList();
+  }
+
+  private static JsonNode only(List<JsonNode> lines, String logger) {
+    List<JsonNode> of = lines.stream().filter(l -> l.path("logger").asText().equals(logger))
+        .toList();
+    assertThat(of).as("lines of %s", logger).hasSize(1);
+    return of.get(0);
   }
 
   private static List<String> with(List<String> lines, String traceId) {
