@@ -7,7 +7,10 @@ import ch.qos.logback.classic.AsyncAppender;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.classic.util.ContextInitializer;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.core.OutputStreamAppender;
+import ch.qos.logback.core.status.Status;
+import ch.qos.logback.core.status.StatusUtil;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.roster.observability.Logging;
@@ -32,6 +35,7 @@ import io.grpc.ServerInterceptors;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.MetadataUtils;
+import net.logstash.logback.encoder.LogstashEncoder;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -93,11 +97,12 @@ class CallLoggingTest {
     LoggerContext context = context();
     context.reset();
     new ContextInitializer(context).autoConfig();
+    context.start();
   }
 
   @Test
   void text_failedCalls_oneLineEachWithMethodCodeReasonAndTraceId() throws Exception {
-    useProductionConfig("text", "text");
+    useProductionConfig("text", PatternLayoutEncoder.class);
     String notFoundTrace = traceId();
     String unauthenticatedTrace = traceId();
     String okTrace = traceId();
@@ -131,7 +136,7 @@ class CallLoggingTest {
   @Test
   void json_failedCalls_oneObjectEachWithFields() throws Exception {
     // Any case, as RosterConfig accepts it.
-    useProductionConfig("JSON", "json");
+    useProductionConfig("JSON", LogstashEncoder.class);
     String notFoundTrace = traceId();
     String unauthenticatedTrace = traceId();
     String okTrace = traceId();
@@ -175,7 +180,7 @@ class CallLoggingTest {
 
   @Test
   void flood_ofRefusedCalls_isBoundedThenSummarised() throws Exception {
-    useProductionConfig("text", "text");
+    useProductionConfig("text", PatternLayoutEncoder.class);
     int calls = 3 * CallLogging.LINES_PER_SECOND + 7;
     Map<String, Integer> byReason = new HashMap<>();
     for (int i = 0; i < calls; i++) {
@@ -208,7 +213,7 @@ class CallLoggingTest {
   @Test
   void json_unexpectedError_incidentIdOnTheStackTraceAndTheCallLine_mdcClearedAfter()
       throws Exception {
-    useProductionConfig("json", "json");
+    useProductionConfig("json", LogstashEncoder.class);
     // A handler that logs, then fails unexpectedly, behind the product's error translation.
     AccountsServiceGrpc.AccountsServiceImplBase failing = new AccountsServiceGrpc.AccountsServiceImplBase() {
       @Override
@@ -264,7 +269,7 @@ class CallLoggingTest {
 
   @Test
   void stop_writesOutWhatTheAsyncAppenderHolds() throws Exception {
-    useProductionConfig("json", "json");
+    useProductionConfig("json", LogstashEncoder.class);
     Logger logger = LoggerFactory.getLogger("dev.roster.test.Flush");
     int lines = 3000;
     for (int i = 0; i < lines; i++) {
@@ -279,22 +284,28 @@ class CallLoggingTest {
   // --- helpers --------------------------------------------------------------------------------
 
   /**
-   * Configures logback from the production logback.xml with {@code ROSTER_LOG_FORMAT=format} and
-   * captures what its console appender {@code appender} writes.
+   * Configures logback from the production logback.xml with {@code ROSTER_LOG_FORMAT=format},
+   * checks it chose the {@code encoder} and reported nothing (logback prints its status on stdout
+   * when a configuration warns, which would break JSON lines), and captures what its console
+   * appender writes.
    */
-  private void useProductionConfig(String format, String appender) throws Exception {
+  private void useProductionConfig(String format, Class<?> encoder) throws Exception {
     LoggerContext context = context();
     context.reset();
+    context.getStatusManager().clear();
     context.putProperty("ROSTER_LOG_FORMAT", format);
     JoranConfigurator configurator = new JoranConfigurator();
     configurator.setContext(context);
     configurator.doConfigure(CallLoggingTest.class.getClassLoader().getResource("logback.xml"));
+    assertThat(new StatusUtil(context).getHighestLevel(0)).as("logback's status while configuring: %s",
+        context.getStatusManager().getCopyOfStatusList()).isLessThan(Status.WARN);
     AsyncAppender async = (AsyncAppender) context.getLogger(Logger.ROOT_LOGGER_NAME)
         .getAppender("ASYNC");
     assertThat(async).as("logback.xml's ASYNC appender").isNotNull();
     assertThat(async.isNeverBlock()).isTrue();
-    OutputStreamAppender<?> console = (OutputStreamAppender<?>) async.getAppender(appender);
-    assertThat(console).as("the %s appender behind ASYNC", appender).isNotNull();
+    OutputStreamAppender<?> console = (OutputStreamAppender<?>) async.getAppender("CONSOLE");
+    assertThat(console).as("the CONSOLE appender behind ASYNC").isNotNull();
+    assertThat(console.getEncoder()).isInstanceOf(encoder);
     out = new ByteArrayOutputStream();
     console.setOutputStream(out);
   }
