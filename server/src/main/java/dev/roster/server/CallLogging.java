@@ -122,10 +122,11 @@ public final class CallLogging implements ServerInterceptor {
     ServerCall<Q, R> logged = new SimpleForwardingServerCall<>(call) {
       @Override
       public void close(Status status, Metadata trailers) {
-        super.close(status, trailers);
+        // Before the status leaves, so that a caller that has its answer finds the line logged.
         if (record.end() && !status.isOk()) {
           failed(record, status, trailers);
         }
+        super.close(status, trailers);
       }
     };
     Context context = Context.current().withValue(RECORD, record);
