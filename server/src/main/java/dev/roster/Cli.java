@@ -4,6 +4,7 @@ import dev.roster.access.Access;
 import dev.roster.access.CreatedApiKey;
 import dev.roster.accounts.Accounts;
 import dev.roster.config.RosterConfig;
+import dev.roster.observability.Logging;
 import dev.roster.platform.JvmShutdown;
 import dev.roster.platform.db.DatabasePools;
 import dev.roster.platform.db.EmbeddedDatabaseException;
@@ -44,7 +45,7 @@ public final class Cli implements Callable<Integer> {
       RosterConfig config = config();
       // Before start-up, so that a signal at any moment of it stops what has started.
       Lifecycle<RosterServer> lifecycle =
-          new Lifecycle<RosterServer>().registerHook("roster-shutdown");
+          new Lifecycle<RosterServer>().finallyRun(Logging::stop).registerHook("roster-shutdown");
       RosterServer server;
       try {
         server = lifecycle.start(() -> RosterServer.start(config));
@@ -74,7 +75,7 @@ public final class Cli implements Callable<Integer> {
     public Integer call() {
       RosterConfig config = config();
       Lifecycle<Storage> lifecycle =
-          new Lifecycle<Storage>().registerHook("roster-mint-shutdown");
+          new Lifecycle<Storage>().finallyRun(Logging::stop).registerHook("roster-mint-shutdown");
       Storage opened;
       try {
         // One connection does for one insert; the role's pools would be dozens.

@@ -1,5 +1,6 @@
 package dev.roster;
 
+import dev.roster.observability.Logging;
 import dev.roster.platform.db.EmbeddedDatabase;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -25,6 +26,7 @@ final class Lifecycle<T extends AutoCloseable> {
 
   private final CountDownLatch settled = new CountDownLatch(1);
   private final Duration startAbortWait;
+  private Runnable last = () -> { };
   private volatile T started;
 
   Lifecycle() {
@@ -34,6 +36,15 @@ final class Lifecycle<T extends AutoCloseable> {
   /** With another bound on the wait for a start-up in progress (tests). */
   Lifecycle(Duration startAbortWait) {
     this.startAbortWait = startAbortWait;
+  }
+
+  /**
+   * Makes the hook run {@code last} after everything else, e.g. {@link Logging#stop} so that the
+   * lines still queued in the asynchronous log appender are written before the JVM exits.
+   */
+  Lifecycle<T> finallyRun(Runnable last) {
+    this.last = last;
+    return this;
   }
 
   /** Registers the shutdown hook; call before {@link #start}. */
@@ -60,6 +71,14 @@ final class Lifecycle<T extends AutoCloseable> {
 
   /** The hook. */
   void stop() {
+    try {
+      stopStarted();
+    } finally {
+      last.run();
+    }
+  }
+
+  private void stopStarted() {
     try {
       if (!settled.await(startAbortWait.toMillis(), TimeUnit.MILLISECONDS)) {
         log.warn("start-up did not stop within {} of the shutdown; stopping the embedded"

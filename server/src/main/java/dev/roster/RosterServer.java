@@ -25,6 +25,7 @@ import dev.roster.rpc.ApiKeysHandler;
 import dev.roster.server.AuthBrake;
 import dev.roster.server.AuthInterceptor;
 import dev.roster.server.BulkheadInterceptor;
+import dev.roster.server.CallLogging;
 import dev.roster.server.CallShedding;
 import dev.roster.server.ClientAddress;
 import dev.roster.server.DeadlineInterceptor;
@@ -257,8 +258,10 @@ public final class RosterServer implements AutoCloseable {
           .executor(MoreExecutors.directExecutor())
           .callExecutor(shedding)
           .intercept(shedding)
-          // Added last, so it runs first: it sees every refusal, shedding's included.
+          // Outside shedding: it sees every refusal, shedding's included.
           .intercept(metrics.refusals())
+          // Outermost: the MDC of every call, and one (budgeted) log line per failed call.
+          .intercept(new CallLogging(clock, nanoTime))
           .addService(health.service())
           .addService(ProtoReflectionServiceV1.newInstance())
           .addService(ProtoReflectionService.newInstance());

@@ -26,6 +26,19 @@ class LifecycleTest {
   }
 
   @Test
+  void hook_runsItsLastStepAfterClosing_evenWhenClosingFails() {
+    java.util.List<String> steps = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Lifecycle<AutoCloseable> lifecycle = new Lifecycle<>(Duration.ofSeconds(5))
+        .finallyRun(() -> steps.add("last"));
+    lifecycle.start(() -> () -> {
+      steps.add("closed");
+      throw new IllegalStateException("close failed");
+    });
+    lifecycle.stop();
+    assertThat(steps).containsExactly("closed", "last");
+  }
+
+  @Test
   void hook_startUpStuck_returnsAfterTheBound_andStopsTheEmbeddedPostgres() throws Exception {
     EmbeddedDatabase db = EmbeddedDatabase.start(dataDir, 0);
     long postmaster = Long.parseLong(

@@ -46,6 +46,8 @@ import java.util.Optional;
  * @param metricsTopOrganizations how many of the busiest organizations get their own label on the
  *     per-organization call counters ({@code ROSTER_METRICS_TOP_ORGANIZATIONS}, 0 to
  *     {@value #MAX_METRICS_TOP_ORGANIZATIONS}); 0, the default, keeps no per-organization metric
+ * @param logFormat how log lines are written ({@code ROSTER_LOG_FORMAT}); logback.xml reads the same
+ *     variable, this check refuses a value it would not understand
  */
 public record RosterConfig(
     int grpcPort,
@@ -73,10 +75,19 @@ public record RosterConfig(
     Mail mail,
     Admission admission,
     Exports exports,
-    int metricsTopOrganizations) {
+    int metricsTopOrganizations,
+    LogFormat logFormat) {
 
   /** The most organizations {@code ROSTER_METRICS_TOP_ORGANIZATIONS} may label (series bound). */
   public static final int MAX_METRICS_TOP_ORGANIZATIONS = 100;
+
+  /** How log lines are written on stdout ({@code ROSTER_LOG_FORMAT}). */
+  public enum LogFormat {
+    /** Human-readable lines, for local runs (the default). */
+    TEXT,
+    /** One JSON object per line, for log pipelines. */
+    JSON
+  }
 
   /**
    * What one tenant may hold of the server at once, and when the server refuses work outright;
@@ -331,7 +342,8 @@ public record RosterConfig(
         new Exports(
             r.positiveInt("ROSTER_MAX_ACTIVE_EXPORTS_PER_ORGANIZATION", 2),
             r.positive("ROSTER_EXPORT_RETENTION", Duration.ofDays(7))),
-        metricsTopOrganizations(r));
+        metricsTopOrganizations(r),
+        r.oneOf("ROSTER_LOG_FORMAT", LogFormat.class, LogFormat.TEXT, "text or json"));
   }
 
   private static int metricsTopOrganizations(Env r) {

@@ -54,6 +54,7 @@ public final class AuthInterceptor implements ServerInterceptor {
       principal = brake.authenticate(client, () -> bearer(headers));
     }
     Callers.identified(principal);
+    CallLogging.authenticated(principal);
     rateLimiter.acquire(principal);
     Callers.Call caller = new Callers.Call(principal);
     Context context = Context.current().withValue(Callers.CALL, caller);

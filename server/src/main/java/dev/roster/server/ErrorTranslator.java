@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The one place where exceptions become gRPC statuses. Every status carries a
@@ -84,7 +85,11 @@ public final class ErrorTranslator {
           + " cancelled", errorInfo("DEADLINE_EXCEEDED", Map.of()));
     }
     String incident = UUID.randomUUID().toString();
-    log.error("{} failed with an unexpected error, incident {}", method, incident, failure);
+    // The stack trace's line carries the incident id as a field too (JSON logs), as the call's
+    // failed-call line does (CallLogging reads it from the ErrorInfo).
+    try (MDC.MDCCloseable ignored = MDC.putCloseable(CallLogging.INCIDENT_ID, incident)) {
+      log.error("{} failed with an unexpected error, incident {}", method, incident, failure);
+    }
     return build(Code.INTERNAL, "internal error (incident " + incident + ")",
         errorInfo("INTERNAL", Map.of("incident", incident)));
   }

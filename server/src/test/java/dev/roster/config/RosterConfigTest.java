@@ -86,6 +86,18 @@ class RosterConfigTest {
   }
 
   @Test
+  void from_logFormat_textByDefault_jsonInAnyCase_elseRefused() {
+    assertThat(RosterConfig.from(Map.of()).logFormat()).isEqualTo(RosterConfig.LogFormat.TEXT);
+    assertThat(RosterConfig.from(Map.of("ROSTER_LOG_FORMAT", " ")).logFormat())
+        .isEqualTo(RosterConfig.LogFormat.TEXT);
+    assertThat(RosterConfig.from(Map.of("ROSTER_LOG_FORMAT", "JSON")).logFormat())
+        .isEqualTo(RosterConfig.LogFormat.JSON);
+    assertThatThrownBy(() -> RosterConfig.from(Map.of("ROSTER_LOG_FORMAT", "bogus")))
+        .isInstanceOf(RosterConfig.InvalidConfigException.class)
+        .hasMessage("ROSTER_LOG_FORMAT=bogus is not valid: expected text or json");
+  }
+
+  @Test
   void from_jobsPoolSize_followsTheQueuesUnlessSet() {
     assertThat(RosterConfig.from(Map.of("ROSTER_QUEUES", "mail=30,exports=2"))
         .databaseJobsPoolSize()).isEqualTo(33);
