@@ -243,14 +243,18 @@ public final class RosterServer implements AutoCloseable {
       // choice of executor run inline on the transport thread, then gRPC moves the call to the
       // executor chosen (call threads, or the shed thread), so an admitted call costs one thread
       // hand-off, as before shedding. Health (never shed) stays there too: it only reads memory.
-      metrics.instrument(transport);
+      if (config.metricsEnabled()) {
+        metrics.instrument(transport);
+      }
       var builder = transport
           .executor(MoreExecutors.directExecutor())
           .callExecutor(shedding)
-          .intercept(shedding)
-          // Added last, so it runs first: it sees every refusal, shedding's included.
-          .intercept(metrics.refusals())
-          .addService(health.service())
+          .intercept(shedding);
+      if (config.metricsEnabled()) {
+        // Added last, so it runs first: it sees every refusal, shedding's included.
+        builder.intercept(metrics.refusals());
+      }
+      builder.addService(health.service())
           .addService(ProtoReflectionServiceV1.newInstance())
           .addService(ProtoReflectionService.newInstance());
       if (config.jobs().role().servesApi()) {
@@ -272,7 +276,8 @@ public final class RosterServer implements AutoCloseable {
       Server server = builder.build().start();
       HealthReporter reporter = health;
       try {
-        admin = AdminServer.start(config.adminPort(), metrics, reporter::serving);
+        admin = AdminServer.start(config.adminPort(),
+            config.metricsEnabled() ? Optional.of(metrics) : Optional.empty(), reporter::serving);
       } catch (IOException e) {
         server.shutdownNow();
         throw new UncheckedIOException("could not listen on admin port " + config.adminPort(), e);
