@@ -21,8 +21,8 @@
 # per-round ratios (each taken between windows a few seconds apart, so slow drift cancels).
 #
 # Usage: bench/observability-overhead.sh
-#   ROUNDS (8; fewer, but at least 4, when BENCH_BUDGET_SECONDS (285) of the whole script would
-#   be overrun), BENCH_SECONDS (4) per measured window, WARMUP_SECONDS (20: the most warm-up per
+#   ROUNDS (8; fewer, but at least 4, when BENCH_BUDGET_SECONDS (285, counted from the end of
+#   the build) would be overrun), BENCH_SECONDS (4) per measured window, WARMUP_SECONDS (20: the most warm-up per
 #   server, in passes of 4 s that stop early once CPU per call settles),
 #   BENCH_PORT (19190: gRPC ports 19190..19193, sinks +10, PostgreSQL +20), BENCH_IN_FLIGHT (6),
 #   BENCH_JAVA_OPTS (-Xmx512m), BENCH_JAR (a built roster-server.jar: skips the build).
@@ -80,12 +80,13 @@ if [ -n "${BENCH_JAR:-}" ]; then
   cp "$BENCH_JAR" "$WORK/roster.jar"
 else
   echo "building $REV ..." >&2
-  (cd "$ROOT" && timeout 900 mvn -B -q -o -DskipTests package -pl server -am)
+  (cd "$ROOT" && timeout 900 mvn -B -q -o -Dstyle.color=never -DskipTests package -pl server -am) >&2
   cp "$ROOT/server/target/roster-server.jar" "$WORK/roster.jar"
 fi
 if [ ! -x "$ROOT/proto/node_modules/.bin/buf" ]; then
-  (cd "$ROOT/proto" && npm ci --no-audit --no-fund --loglevel=error)
+  (cd "$ROOT/proto" && npm ci --no-audit --no-fund --loglevel=error) >&2
 fi
+SECONDS=0 # the time budget starts after the build
 BUF="$ROOT/proto/node_modules/.bin/buf"
 
 # --- one PostgreSQL, loopback only, trust auth (nothing else can reach it) ---------------------
