@@ -178,7 +178,7 @@ public final class RosterServer implements AutoCloseable {
     Metrics metrics = new Metrics(config.metricsTopOrganizations());
     Storage storage;
     try {
-      storage = Storage.open(config, metrics.poolTimings());
+      storage = Storage.open(config, config.metricsEnabled() ? metrics.poolTimings() : null);
     } catch (RuntimeException e) {
       metrics.close();
       throw e;
@@ -251,17 +251,21 @@ public final class RosterServer implements AutoCloseable {
       // choice of executor run inline on the transport thread, then gRPC moves the call to the
       // executor chosen (call threads, or the shed thread), so an admitted call costs one thread
       // hand-off, as before shedding. Health (never shed) stays there too: it only reads memory.
-      metrics.instrument(transport);
-      // Outside authentication, so it sees refusals by the rate limits and bulkheads too.
-      metrics.organizationCalls().ifPresent(transport::intercept);
+      if (config.metricsEnabled()) {
+        metrics.instrument(transport);
+        // Outside authentication, so it sees refusals by the rate limits and bulkheads too.
+        metrics.organizationCalls().ifPresent(transport::intercept);
+      }
       var builder = transport
           .executor(MoreExecutors.directExecutor())
           .callExecutor(shedding)
-          .intercept(shedding)
-          // Outside shedding: it sees every refusal, shedding's included.
-          .intercept(metrics.refusals())
-          // Outermost: the MDC of every call, and one (budgeted) log line per failed call.
-          .intercept(new CallLogging(clock, nanoTime))
+          .intercept(shedding);
+      if (config.metricsEnabled()) {
+        // Outside shedding: it sees every refusal, shedding's included.
+        builder.intercept(metrics.refusals());
+      }
+      // Outermost: the MDC of every call, and one (budgeted) log line per failed call.
+      builder.intercept(new CallLogging(clock, nanoTime))
           .addService(health.service())
           .addService(ProtoReflectionServiceV1.newInstance())
           .addService(ProtoReflectionService.newInstance());
@@ -284,7 +288,8 @@ public final class RosterServer implements AutoCloseable {
       Server server = builder.build().start();
       HealthReporter reporter = health;
       try {
-        admin = AdminServer.start(config.adminPort(), metrics, reporter::serving);
+        admin = AdminServer.start(config.adminPort(),
+            config.metricsEnabled() ? Optional.of(metrics) : Optional.empty(), reporter::serving);
       } catch (IOException e) {
         server.shutdownNow();
         throw new UncheckedIOException("could not listen on admin port " + config.adminPort(), e);

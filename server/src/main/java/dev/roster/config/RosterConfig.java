@@ -15,6 +15,8 @@ import java.util.Optional;
  * @param grpcPort port of the gRPC server ({@code ROSTER_GRPC_PORT})
  * @param adminPort port of the admin HTTP server: Prometheus {@code /metrics}, {@code /livez},
  *     {@code /readyz} ({@code ROSTER_ADMIN_PORT}); 0 picks a free one
+ * @param metricsEnabled whether the server keeps metrics ({@code ROSTER_METRICS_ENABLED}); when
+ *     false no gRPC metrics or refusal counting is installed and {@code /metrics} answers 404
  * @param databaseUrl JDBC URL of an external PostgreSQL; empty means start an embedded one
  * @param databaseUser user for {@code databaseUrl}
  * @param databasePassword password for {@code databaseUrl}
@@ -52,6 +54,7 @@ import java.util.Optional;
 public record RosterConfig(
     int grpcPort,
     int adminPort,
+    boolean metricsEnabled,
     Optional<String> databaseUrl,
     String databaseUser,
     String databasePassword,
@@ -277,6 +280,7 @@ public record RosterConfig(
     return new RosterConfig(
         r.port("ROSTER_GRPC_PORT", 9090),
         r.port("ROSTER_ADMIN_PORT", 9464),
+        r.bool("ROSTER_METRICS_ENABLED", true),
         r.string("ROSTER_DATABASE_URL"),
         r.string("ROSTER_DATABASE_USER").orElse("postgres"),
         r.string("ROSTER_DATABASE_PASSWORD").orElse(""),

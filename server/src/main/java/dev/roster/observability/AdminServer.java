@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
@@ -36,6 +37,18 @@ public final class AdminServer implements AutoCloseable {
    */
   public static AdminServer start(int port, Metrics metrics, BooleanSupplier ready)
       throws IOException {
+    return start(port, Optional.of(metrics), ready);
+  }
+
+  /**
+   * As {@link #start(int, Metrics, BooleanSupplier)}; without {@code metrics}
+   * ({@code ROSTER_METRICS_ENABLED=false}) {@code /metrics} answers 404, so a scrape that was
+   * left configured fails visibly ({@code up == 0}) instead of reading an empty target.
+   *
+   * @throws IOException if the port cannot be bound
+   */
+  public static AdminServer start(int port, Optional<Metrics> metrics, BooleanSupplier ready)
+      throws IOException {
     HttpServer http = HttpServer.create(new InetSocketAddress(port), 16);
     // Two threads: a scrape and a probe can run side by side; probes only read memory.
     ExecutorService threads = Executors.newFixedThreadPool(2, r -> {
@@ -44,8 +57,14 @@ public final class AdminServer implements AutoCloseable {
       return t;
     });
     http.setExecutor(threads);
-    http.createContext("/metrics", exchange -> respond(exchange, 200, Metrics.contentType(),
-        metrics::scrape));
+    if (metrics.isPresent()) {
+      Metrics m = metrics.get();
+      http.createContext("/metrics", exchange -> respond(exchange, 200, Metrics.contentType(),
+          m::scrape));
+    } else {
+      http.createContext("/metrics", exchange -> respond(exchange, 404, "text/plain",
+          () -> "metrics are off (ROSTER_METRICS_ENABLED=false)\n"));
+    }
     http.createContext("/livez", exchange -> respond(exchange, 200, "text/plain", () -> "ok\n"));
     http.createContext("/readyz", exchange -> {
       boolean serving = ready.getAsBoolean();

@@ -78,6 +78,16 @@ class RosterConfigTest {
   }
 
   @Test
+  void from_metricsEnabled_onByDefault_offWhenFalse_refusedWhenNotABoolean() {
+    assertThat(RosterConfig.from(Map.of()).metricsEnabled()).isTrue();
+    assertThat(RosterConfig.from(Map.of("ROSTER_METRICS_ENABLED", "false")).metricsEnabled())
+        .isFalse();
+    assertThatThrownBy(() -> RosterConfig.from(Map.of("ROSTER_METRICS_ENABLED", "off")))
+        .isInstanceOf(RosterConfig.InvalidConfigException.class)
+        .hasMessageContaining("ROSTER_METRICS_ENABLED=off");
+  }
+
+  @Test
   void from_maxDeadlineBelowDefaultDeadline_refused() {
     assertThatThrownBy(() -> RosterConfig.from(Map.of("ROSTER_MAX_DEADLINE", "5s")))
         .isInstanceOf(RosterConfig.InvalidConfigException.class)
