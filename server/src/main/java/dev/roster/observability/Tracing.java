@@ -1,5 +1,8 @@
 package dev.roster.observability;
 
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
@@ -42,6 +45,7 @@ public final class Tracing implements AutoCloseable {
   /** The instrumentation scope of Roster's own spans (SQL, jobs). */
   public static final String SCOPE = "dev.roster";
   private static final String DEFAULT_SERVICE_NAME = "roster";
+  private static final String HEALTH = "grpc.health.v1.Health";
   private static final AttributeKey<String> SERVICE_NAME = AttributeKey.stringKey("service.name");
 
   private final OpenTelemetry openTelemetry;
@@ -167,11 +171,21 @@ public final class Tracing implements AutoCloseable {
    * The interceptor that reads {@code traceparent}/{@code baggage} from a call's metadata and
    * opens its server span (OpenTelemetry's gRPC instrumentation, semantic-convention names and
    * attributes), current on whichever thread runs the call's listener. Per-message events are
-   * off: they cost per message and say little for unary calls.
+   * off: they cost per message and say little for unary calls. Health checks get no span: a
+   * probe every few seconds per replica would bury the traces worth reading.
    */
   public ServerInterceptor serverInterceptor() {
-    return GrpcTelemetry.builder(openTelemetry).setEmitMessageEvents(false).build()
-        .createServerInterceptor();
+    ServerInterceptor traced = GrpcTelemetry.builder(openTelemetry).setEmitMessageEvents(false)
+        .build().createServerInterceptor();
+    return new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+          ServerCallHandler<Q, R> next) {
+        return HEALTH.equals(call.getMethodDescriptor().getServiceName())
+            ? next.startCall(call, headers)
+            : traced.interceptCall(call, headers, next);
+      }
+    };
   }
 
   /**

@@ -13,6 +13,8 @@ import dev.roster.testing.Await;
 import dev.roster.testing.Fixtures;
 import dev.roster.testing.TestServer;
 import io.grpc.Metadata;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.MetadataUtils;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanId;
@@ -180,6 +182,23 @@ class TracingTest {
     assertThat(call.getParentSpanContext().isValid()).isFalse();
     assertThat(call.getSpanContext().isValid()).isTrue();
     assertThat(trace(call.getTraceId())).anyMatch(TracingTest::isSql);
+  }
+
+  @Test
+  void healthChecks_makeNoSpans() {
+    String traceId = hex(32);
+    Metadata headers = new Metadata();
+    headers.put(Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER),
+        "00-" + traceId + "-" + hex(16) + "-01");
+    HealthGrpc.newBlockingStub(server.channel())
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+        .check(HealthCheckRequest.getDefaultInstance());
+    // A traced call after it: once its span is in, the health check's would be too.
+    traced(traceId, hex(16)).createOrganization(CreateOrganizationRequest.newBuilder()
+        .setOrganization(Organization.newBuilder().setSlug(Fixtures.slug("org"))).build());
+    serverSpan(traceId, "CreateOrganization");
+    assertThat(trace(traceId)).filteredOn(s -> s.getKind() == SpanKind.SERVER)
+        .extracting(s -> s.getAttributes().get(RPC_METHOD)).containsExactly("CreateOrganization");
   }
 
   @Test
