@@ -13,6 +13,7 @@ import dev.roster.mail.Mailer;
 import dev.roster.mail.SmtpMailer;
 import dev.roster.observability.AdminServer;
 import dev.roster.observability.Metrics;
+import dev.roster.observability.Tracing;
 import dev.roster.platform.JvmShutdown;
 import dev.roster.platform.db.DatabaseAvailability;
 import dev.roster.platform.db.DatabaseProbe;
@@ -85,10 +86,12 @@ public final class RosterServer implements AutoCloseable {
   private final CallShedding shedding;
   private final Metrics metrics;
   private final AdminServer admin;
+  private final Tracing tracing;
 
   private RosterServer(Server server, DatabaseProbe probe, HealthReporter health, Storage storage,
       Workers workers, ExecutorService callThreads, ScheduledExecutorService waits, Duration grace,
-      CallShedding shedding, Metrics metrics, AdminServer admin) {
+      CallShedding shedding, Metrics metrics, AdminServer admin, Tracing tracing) {
+    this.tracing = tracing;
     this.metrics = metrics;
     this.admin = admin;
     this.shedding = shedding;
@@ -120,6 +123,7 @@ public final class RosterServer implements AutoCloseable {
     private final RosterConfig config;
     private Clock clock;
     private ServerBuilder<?> serverBuilder;
+    private Tracing tracing;
 
     private Builder(RosterConfig config) {
       this.config = config;
@@ -148,6 +152,16 @@ public final class RosterServer implements AutoCloseable {
     }
 
     /**
+     * The traces of the server (it closes them when it stops). By default
+     * {@link Tracing#fromEnvironment()}: exported by OTLP when the {@code OTEL_*} variables say so,
+     * else not recorded at all. Tests pass {@link Tracing#withSpanProcessor} to see the spans.
+     */
+    public Builder tracing(Tracing tracing) {
+      this.tracing = java.util.Objects.requireNonNull(tracing, "tracing");
+      return this;
+    }
+
+    /**
      * Opens the database, starts the job workers if the role runs jobs, and starts serving.
      *
      * @throws UncheckedIOException if the server cannot listen or its TLS files cannot be read
@@ -157,7 +171,8 @@ public final class RosterServer implements AutoCloseable {
       Clock clock = this.clock != null ? this.clock : Clock.systemUTC();
       LongSupplier nanoTime = this.clock != null ? () -> epochNanos(clock) : System::nanoTime;
       return RosterServer.start(config, clock, nanoTime,
-          serverBuilder != null ? serverBuilder : ServerTransport.builder(config));
+          serverBuilder != null ? serverBuilder : ServerTransport.builder(config),
+          tracing != null ? tracing : Tracing.fromEnvironment());
     }
 
     private static long epochNanos(Clock clock) {
@@ -173,7 +188,7 @@ public final class RosterServer implements AutoCloseable {
   }
 
   private static RosterServer start(RosterConfig config, Clock clock, LongSupplier nanoTime,
-      ServerBuilder<?> transport) {
+      ServerBuilder<?> transport, Tracing tracing) {
     // Before the pools: HikariCP takes its metrics hook only when a pool starts.
     Metrics metrics = new Metrics(config.metricsTopOrganizations());
     Storage storage;
@@ -181,6 +196,7 @@ public final class RosterServer implements AutoCloseable {
       storage = Storage.open(config, config.metricsEnabled() ? metrics.poolTimings() : null);
     } catch (RuntimeException e) {
       metrics.close();
+      tracing.close();
       throw e;
     }
     DatabaseProbe probe = null;
@@ -194,6 +210,9 @@ public final class RosterServer implements AutoCloseable {
       pauseForTests();
       JvmShutdown.abortStartIfInProgress("starting the services");
       DatabasePools pools = storage.pools();
+      // A span per statement, under the call's or job's span (none without one: DECISIONS 67).
+      pools.pools().forEach(pool ->
+          pools.jdbi(pool).addCustomizer(tracing.sqlSpans(pool.poolName())));
       // The probe has a connection of its own, so it is never queued behind calls or jobs. Its
       // verdict drives health and refuses calls at the door while the database is down.
       probe = DatabaseProbe.start(storage.settings(), config.healthCheckInterval(),
@@ -204,7 +223,7 @@ public final class RosterServer implements AutoCloseable {
       // The contexts' handle: the API pool, or in a worker (no API) the jobs pool, which then
       // serves only the start-up work below.
       Jdbi main = pools.jdbi(pools.has(Pool.API) ? Pool.API : Pool.JOBS);
-      JobQueue jobs = new JobQueue(main);
+      JobQueue jobs = new JobQueue(main, tracing.tracer());
       metrics.observe(pools);
       metrics.observe(jobs);
       Accounts accounts = new Accounts(main, clock, jobs, new ExportSettings(
@@ -264,8 +283,11 @@ public final class RosterServer implements AutoCloseable {
         // Outside shedding: it sees every refusal, shedding's included.
         builder.intercept(metrics.refusals());
       }
-      // Outermost: the MDC of every call, and one (budgeted) log line per failed call.
+      // The MDC of every call, and one (budgeted) log line per failed call.
       builder.intercept(new CallLogging(clock, nanoTime))
+          // Outermost: every call gets its server span (refused ones too), current on the threads
+          // that run its listener (so handlers' SQL spans are its children, log lines carry its ids).
+          .intercept(tracing.serverInterceptor())
           .addService(health.service())
           .addService(ProtoReflectionServiceV1.newInstance())
           .addService(ProtoReflectionService.newInstance());
@@ -282,7 +304,7 @@ public final class RosterServer implements AutoCloseable {
                 maxMessageBytes));
       }
       if (config.jobs().role().runsJobs()) {
-        workers = startWorkers(config, pools, accounts, metrics);
+        workers = startWorkers(config, pools, accounts, metrics, tracing);
       }
       JvmShutdown.abortStartIfInProgress("listening for gRPC");
       Server server = builder.build().start();
@@ -298,9 +320,10 @@ public final class RosterServer implements AutoCloseable {
           config.jobs().role().name().toLowerCase(java.util.Locale.ROOT), server.getPort(),
           admin.port());
       return new RosterServer(server, probe, health, storage, workers, callThreads, waits,
-          config.shutdownGrace(), shedding, metrics, admin);
+          config.shutdownGrace(), shedding, metrics, admin, tracing);
     } catch (IOException e) {
       metrics.close();
+      tracing.close();
       closeQuietly(probe, health, workers, storage, Duration.ZERO);
       shutdown(callThreads);
       shutdown(waits);
@@ -308,6 +331,7 @@ public final class RosterServer implements AutoCloseable {
       throw new UncheckedIOException("could not listen on port " + config.grpcPort(), e);
     } catch (RuntimeException e) {
       metrics.close();
+      tracing.close();
       closeQuietly(probe, health, workers, storage, Duration.ZERO);
       shutdown(callThreads);
       shutdown(waits);
@@ -352,7 +376,7 @@ public final class RosterServer implements AutoCloseable {
   }
 
   private static Workers startWorkers(RosterConfig config, DatabasePools pools, Accounts accounts,
-      Metrics metrics) {
+      Metrics metrics, Tracing tracing) {
     RosterConfig.Mail mail = config.mail();
     Mailer mailer = mail.smtpHost().isPresent()
         ? new SmtpMailer(mail.smtpHost().get(), mail.smtpPort(), mail.startTls(), mail.username(),
@@ -375,7 +399,8 @@ public final class RosterServer implements AutoCloseable {
         .rescueAfter(config.jobs().rescueAfter())
         .pruneAfter(config.jobs().pruneAfter())
         .shutdownGrace(config.shutdownGrace())
-        .meter(metrics.meter());
+        .meter(metrics.meter())
+        .tracer(tracing.tracer());
     config.jobs().queues().forEach(workers::queue);
     accounts.jobHandlers(pools.jdbi(Pool.JOBS), mailer, mail.dailyQuotaPerOrganization(),
         config.dataDir().resolve("exports"))
@@ -465,6 +490,8 @@ public final class RosterServer implements AutoCloseable {
     admin.close();
     closeQuietly(probe, health, workers, storage, Duration.ZERO);
     metrics.close();
+    // After the last call and job: their spans are flushed.
+    tracing.close();
     shutdown(callThreads);
     shutdown(waits);
     shutdown(shedding);

@@ -92,14 +92,16 @@ final class ArchitectureRules {
 
   ArchRule contextsNeverSeeTheRpcLayers() {
     return noClasses().that().resideInAnyPackage(pkg("accounts"), pkg("access"))
-        .should().dependOnClassesThat().resideInAnyPackage(pkg("rpc"), pkg("server"))
+        .should().dependOnClassesThat().resideInAnyPackage(pkg("rpc"), pkg("server"),
+            pkg("observability"))
         .because("a context is called by the edge and never calls back up");
   }
 
   ArchRule platformNeverSeesContextsOrRpc() {
     return noClasses().that().resideInAPackage(pkg("platform"))
         .should().dependOnClassesThat().resideInAnyPackage(
-            pkg("accounts"), pkg("access"), pkg("jobs"), pkg("rpc"), pkg("server"))
+            pkg("accounts"), pkg("access"), pkg("jobs"), pkg("rpc"), pkg("server"),
+            pkg("observability"))
         .because("platform is plumbing without business rules; everything may use it");
   }
 
@@ -140,7 +142,7 @@ final class ArchitectureRules {
   ArchRule jobsNeverSeeContextsOrRpc() {
     return noClasses().that().resideInAPackage(pkg("jobs"))
         .should().dependOnClassesThat().resideInAnyPackage(
-            pkg("accounts"), pkg("access"), pkg("rpc"), pkg("server"))
+            pkg("accounts"), pkg("access"), pkg("rpc"), pkg("server"), pkg("observability"))
         .because("the queue is plumbing that contexts use, not the other way round");
   }
 

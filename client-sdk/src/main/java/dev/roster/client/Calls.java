@@ -152,9 +152,15 @@ final class Calls {
     if (!plan.retried) {
       call = attemptAsync(method, request, plan.total, plan);
     } else {
-      call = Failsafe.with(plan.<R>policy()).with(shared.scheduler()).getStageAsync(ctx ->
-          attemptAsync(method, request,
-              plan.beforeAttempt(ctx.getAttemptCount(), ctx.getLastException()), plan));
+      // Retries start on the scheduler's thread: each attempt runs in the caller's trace context,
+      // so it carries the same traceparent as the first.
+      io.opentelemetry.context.Context caller = io.opentelemetry.context.Context.current();
+      call = Failsafe.with(plan.<R>policy()).with(shared.scheduler()).getStageAsync(ctx -> {
+        try (io.opentelemetry.context.Scope ignored = caller.makeCurrent()) {
+          return attemptAsync(method, request,
+              plan.beforeAttempt(ctx.getAttemptCount(), ctx.getLastException()), plan);
+        }
+      });
     }
     call.whenComplete((value, failure) -> {
       if (failure == null) {

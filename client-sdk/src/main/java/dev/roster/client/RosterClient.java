@@ -11,6 +11,9 @@ import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.propagation.ContextPropagators;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -167,6 +170,8 @@ public final class RosterClient implements AutoCloseable {
     private Duration keepAliveTimeout = Duration.ofSeconds(10);
     private Duration idleTimeout = Duration.ofMinutes(30);
     private final List<ClientInterceptor> interceptors = new ArrayList<>();
+    private ContextPropagators propagators =
+        ContextPropagators.create(W3CTraceContextPropagator.getInstance());
     private ManagedChannel channel;
 
     private Builder() {}
@@ -393,6 +398,31 @@ public final class RosterClient implements AutoCloseable {
     }
 
     /**
+     * How the caller's trace context ({@code io.opentelemetry.context.Context.current()} where a call
+     * starts) travels to the server in each call's metadata. By default W3C Trace Context (the
+     * {@code traceparent} and {@code tracestate} headers), so calls made inside a span join its
+     * trace; {@code ContextPropagators.noop()} sends nothing.
+     *
+     * @param propagators the propagators
+     * @return this builder
+     */
+    public Builder propagators(ContextPropagators propagators) {
+      this.propagators = Objects.requireNonNull(propagators);
+      return this;
+    }
+
+    /**
+     * The propagators of {@code openTelemetry} ({@link #propagators}), e.g. an SDK configured with
+     * W3C Trace Context and Baggage.
+     *
+     * @param openTelemetry the application's OpenTelemetry
+     * @return this builder
+     */
+    public Builder openTelemetry(OpenTelemetry openTelemetry) {
+      return propagators(openTelemetry.getPropagators());
+    }
+
+    /**
      * Use this channel instead of building one (the client will not close it). Target, TLS,
      * user-agent and keepalive settings do not apply then.
      *
@@ -416,7 +446,10 @@ public final class RosterClient implements AutoCloseable {
         t.setDaemon(true);
         return t;
       });
-      Channel intercepted = ClientInterceptors.intercept(managed,
+      // Propagation is innermost: it writes the context current when each attempt starts, after
+      // (and over) anything the client's own interceptors wrote.
+      Channel intercepted = ClientInterceptors.intercept(
+          ClientInterceptors.intercept(managed, new TracePropagation(propagators)),
           reversed(interceptors).toArray(new ClientInterceptor[0]));
       Calls.Shared shared = new Calls.Shared(intercepted, managed,
           apiKey == null ? null : bearer(apiKey), gzip, withDeadline(retry),

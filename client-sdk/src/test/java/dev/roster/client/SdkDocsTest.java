@@ -72,6 +72,9 @@ class SdkDocsTest {
         assertThat(SdkSamples.perCallOptions(roster, orgAndKey[0])).isEqualTo(1);
         assertThat(SdkSamples.generatedStub(roster, renamed.getName())).isEqualTo(
             roster.users().get(renamed.getName()));
+        assertThat(SdkSamples.traced(server.target(), orgAndKey[1],
+            io.opentelemetry.api.OpenTelemetry.noop(), renamed.getName()).getName())
+            .isEqualTo(renamed.getName());
       }
       java.util.concurrent.atomic.AtomicReference<String> key =
           new java.util.concurrent.atomic.AtomicReference<>(orgAndKey[1]);

@@ -11,6 +11,9 @@ import dev.roster.proto.accounts.v1.ListUsersRequest;
 import dev.roster.proto.accounts.v1.Organization;
 import dev.roster.proto.accounts.v1.User;
 import io.grpc.ClientInterceptor;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -49,6 +52,23 @@ final class SdkSamples {
         .build();
     // end
     return roster;
+  }
+
+  static User traced(String target, String apiKey, OpenTelemetry openTelemetry, String userName) {
+    // sample: tracing
+    RosterClient roster = RosterClient.newBuilder()
+        .target(target)
+        .apiKey(apiKey)
+        .openTelemetry(openTelemetry)          // its propagators; W3C traceparent when not set
+        .build();
+    Span span = openTelemetry.getTracer("billing").spanBuilder("charge").startSpan();
+    try (Scope ignored = span.makeCurrent()) {
+      return roster.users().get(userName);      // the server's spans join this trace
+    } finally {
+      span.end();
+      roster.close();
+    }
+    // end
   }
 
   static int perCallOptions(RosterClient roster, String org) throws Exception {

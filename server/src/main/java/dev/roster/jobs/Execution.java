@@ -1,5 +1,8 @@
 package dev.roster.jobs;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
@@ -57,6 +60,19 @@ final class Execution implements Runnable {
       workers.finished(this, false, 0);
       return;
     }
+    // The attempt's span is current while the handler runs and its outcome is written, so the
+    // statements of both are its children.
+    Span span = JobSpans.process(workers.tracer(), job);
+    boolean ok;
+    try (Scope ignored = span.makeCurrent()) {
+      ok = attempt(span);
+    } finally {
+      span.end();
+    }
+    workers.finished(this, ok, System.nanoTime() - started);
+  }
+
+  private boolean attempt(Span span) {
     synchronized (this) {
       thread = Thread.currentThread();
       inHandler = true;
@@ -82,6 +98,9 @@ final class Execution implements Runnable {
       t.cancel(false);
     }
     boolean ok = failure == null;
+    if (!ok) {
+      span.setStatus(StatusCode.ERROR, failure.getClass().getSimpleName());
+    }
     if (ok ? settle(JobMetrics.Outcome.COMPLETED) : settle(failedOutcome())) {
       if (ok) {
         workers.complete(job);
@@ -89,7 +108,7 @@ final class Execution implements Runnable {
         workers.fail(job, describe(failure));
       }
     }
-    workers.finished(this, ok, System.nanoTime() - started);
+    return ok;
   }
 
   /** Called by the timer when the attempt has run too long: fail it now, then interrupt. */

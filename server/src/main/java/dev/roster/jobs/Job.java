@@ -19,6 +19,8 @@ import java.util.UUID;
  * @param attemptedBy  the worker node that ran the latest attempt
  * @param lastError    the error of the latest failed attempt (kept when the job is discarded)
  * @param uniqueKey    set for unique jobs: kind, args hash, window and window number
+ * @param traceParent  the W3C traceparent of the span that enqueued it, if it was enqueued in a
+ *                     trace; the job's span links to it
  */
 public record Job(
     UUID id,
@@ -38,7 +40,19 @@ public record Job(
     Optional<Instant> discardedAt,
     Optional<Instant> cancelledAt,
     Optional<String> lastError,
-    Optional<String> uniqueKey) {
+    Optional<String> uniqueKey,
+    Optional<String> traceParent) {
+
+  /** A job enqueued outside any trace. */
+  public Job(UUID id, String queue, String kind, String args, int priority, JobState state,
+      int attempt, int maxAttempts, Optional<Duration> timeout, Instant insertedAt,
+      Instant scheduledAt, Optional<Instant> attemptedAt, Optional<String> attemptedBy,
+      Optional<Instant> completedAt, Optional<Instant> discardedAt, Optional<Instant> cancelledAt,
+      Optional<String> lastError, Optional<String> uniqueKey) {
+    this(id, queue, kind, args, priority, state, attempt, maxAttempts, timeout, insertedAt,
+        scheduledAt, attemptedAt, attemptedBy, completedAt, discardedAt, cancelledAt, lastError,
+        uniqueKey, Optional.empty());
+  }
 
   /** How long the successful attempt took, for a completed job. */
   public Optional<Duration> duration() {

@@ -1,6 +1,10 @@
 package dev.roster.jobs;
 
 import dev.roster.platform.Ids;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -16,9 +20,20 @@ public final class JobQueue {
   private static final int PRUNE_BATCH = 10_000;
 
   private final Jdbi jdbi;
+  private final Tracer tracer;
 
+  /** A queue whose enqueues make no spans (they still store the caller's trace context). */
   public JobQueue(Jdbi jdbi) {
+    this(jdbi, JobSpans.NO_TRACER);
+  }
+
+  /**
+   * A queue whose enqueues open a producer span ({@code send <queue>}) under the current span and
+   * store its context with the job, so the job's span links back to the call that caused it.
+   */
+  public JobQueue(Jdbi jdbi, Tracer tracer) {
     this.jdbi = jdbi;
+    this.tracer = java.util.Objects.requireNonNull(tracer, "tracer");
   }
 
   /** Completion times of recently completed jobs of one queue. */
@@ -35,7 +50,17 @@ public final class JobQueue {
    *     also aborts the caller's transaction)
    */
   public Job enqueue(Handle handle, JobRequest request) {
-    return JobStore.insert(handle, Ids.newId(), request);
+    Span span = JobSpans.enqueue(tracer, request);
+    try (Scope ignored = span.makeCurrent()) {
+      Job job = JobStore.insert(handle, Ids.newId(), request, JobSpans.traceParent(span));
+      span.setAttribute(JobSpans.JOB_ID, job.id().toString());
+      return job;
+    } catch (RuntimeException e) {
+      span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
+      throw e;
+    } finally {
+      span.end();
+    }
   }
 
   /**

@@ -40,7 +40,8 @@ final class JobStore {
   private static String columns(String prefix) {
     return List.of("id", "queue", "kind", "args", "priority", "state", "attempt", "max_attempts",
             "timeout_ms", "inserted_at", "scheduled_at", "attempted_at", "attempted_by",
-            "completed_at", "discarded_at", "cancelled_at", "last_error", "unique_key")
+            "completed_at", "discarded_at", "cancelled_at", "last_error", "unique_key",
+            "trace_parent")
         .stream().map(c -> prefix + c).reduce((a, b) -> a + ", " + b).orElseThrow();
   }
 
@@ -49,14 +50,15 @@ final class JobStore {
    * inserts nothing and returns the job holding the key; an insert racing an uncommitted one with
    * the same key waits for it to commit or roll back (read committed, PostgreSQL's default).
    */
-  static Job insert(Handle h, UUID id, JobRequest r) {
+  static Job insert(Handle h, UUID id, JobRequest r, String traceParent) {
     for (int tries = 0; ; tries++) {
       Optional<Job> inserted = h.createQuery("""
               insert into jobs (id, queue, kind, args, priority, state, max_attempts, timeout_ms,
-                                inserted_at, scheduled_at, unique_key, partition_key)
+                                inserted_at, scheduled_at, unique_key, partition_key,
+                                trace_parent)
               select :id, :queue, :kind, cast(:args as jsonb), :priority,
                      case when at > now() then 'scheduled' else 'available' end,
-                     :maxAttempts, :timeoutMs, now(), at, <key>, :partition
+                     :maxAttempts, :timeoutMs, now(), at, <key>, :partition, :traceParent
               from (select coalesce(cast(:scheduledAt as timestamptz), now()) as at) s
               on conflict (unique_key) where unique_key is not null do nothing
               returning <columns>"""
@@ -67,6 +69,7 @@ final class JobStore {
           .bind("maxAttempts", r.maxAttempts())
           .bind("timeoutMs", r.timeout().map(Duration::toMillis).orElse(null))
           .bind("partition", r.partition().orElse(null))
+          .bind("traceParent", traceParent)
           .bindMap(keyParams(r))
           .map((rs, ctx) -> map(rs))
           .findOne();
@@ -393,7 +396,8 @@ final class JobStore {
         Optional.ofNullable(instant(rs, "discarded_at")),
         Optional.ofNullable(instant(rs, "cancelled_at")),
         Optional.ofNullable(rs.getString("last_error")),
-        Optional.ofNullable(rs.getString("unique_key")));
+        Optional.ofNullable(rs.getString("unique_key")),
+        Optional.ofNullable(rs.getString("trace_parent")));
   }
 
   private static Duration millis(double ms) {

@@ -65,6 +65,7 @@ public final class Workers implements AutoCloseable {
   private final Jdbi control;
   private final NodeSettings settings;
   private final Map<String, JobHandler> handlers;
+  private final io.opentelemetry.api.trace.Tracer tracer;
   private final Map<String, Queue> queues = new LinkedHashMap<>();
   private final Map<UUID, Execution> running = new ConcurrentHashMap<>();
   private final Semaphore wake = new Semaphore(0);
@@ -80,7 +81,8 @@ public final class Workers implements AutoCloseable {
   private record Queue(String name, int limit, ExecutorService executor, AtomicInteger active) {}
 
   private Workers(Jdbi jdbi, Jdbi control, NodeSettings settings,
-      Map<String, JobHandler> handlers, Meter meter) {
+      Map<String, JobHandler> handlers, Meter meter, io.opentelemetry.api.trace.Tracer tracer) {
+    this.tracer = tracer;
     this.jdbi = jdbi;
     this.metrics = new JobMetrics(meter);
     this.control = control;
@@ -103,8 +105,13 @@ public final class Workers implements AutoCloseable {
 
   /** Starts a node; {@link Builder#start()} says what starting does. */
   static Workers start(Jdbi jdbi, Jdbi control, NodeSettings settings,
-      Map<String, JobHandler> handlers, Meter meter) {
-    return new Workers(jdbi, control, settings, handlers, meter).begin();
+      Map<String, JobHandler> handlers, Meter meter, io.opentelemetry.api.trace.Tracer tracer) {
+    return new Workers(jdbi, control, settings, handlers, meter, tracer).begin();
+  }
+
+  /** The tracer of job spans ({@link JobSpans#process}). */
+  io.opentelemetry.api.trace.Tracer tracer() {
+    return tracer;
   }
 
   /** This node's id, as recorded in {@code attempted_by} and {@code job_nodes}. */
@@ -313,6 +320,13 @@ public final class Workers implements AutoCloseable {
      * other pool's connections cannot delay a heartbeat or a claim.
      */
     Builder control(Jdbi control);
+
+    /**
+     * Opens a span per attempt with {@code tracer} ({@code process <kind>}, a new trace linked to
+     * the span that enqueued the job), current while the handler runs, so the handler's own spans
+     * (its SQL) are its children. By default a no-op tracer: no spans.
+     */
+    Builder tracer(io.opentelemetry.api.trace.Tracer tracer);
 
     /**
      * Runs the queue {@code name} with up to {@code concurrency} jobs at once on this node.

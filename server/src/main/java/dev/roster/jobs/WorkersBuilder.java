@@ -18,6 +18,7 @@ import org.jdbi.v3.core.Jdbi;
 final class WorkersBuilder implements Workers.Builder {
   private final Jdbi jdbi;
   private Jdbi control;
+  private io.opentelemetry.api.trace.Tracer tracer = JobSpans.NO_TRACER;
   private final Map<String, JobHandler> handlers = new HashMap<>();
   private final Map<String, Integer> queues = new LinkedHashMap<>();
   private final List<CronEntry> cron = new ArrayList<>();
@@ -41,6 +42,12 @@ final class WorkersBuilder implements Workers.Builder {
   @Override
   public Workers.Builder control(Jdbi control) {
     this.control = java.util.Objects.requireNonNull(control, "control");
+    return this;
+  }
+
+  @Override
+  public Workers.Builder tracer(io.opentelemetry.api.trace.Tracer tracer) {
+    this.tracer = java.util.Objects.requireNonNull(tracer, "tracer");
     return this;
   }
 
@@ -136,7 +143,7 @@ final class WorkersBuilder implements Workers.Builder {
     NodeSettings settings = new NodeSettings(node, queues, cron, pollInterval, heartbeatInterval,
         rescueAfter, backoff, defaultTimeout, pruneAfter, pruneInterval, statsInterval,
         shutdownGrace);
-    return Workers.start(jdbi, control, settings, handlers, meter);
+    return Workers.start(jdbi, control, settings, handlers, meter, tracer);
   }
 
   /** Unique per process (host, pid, random), so restarts and replicas never share an id. */

@@ -2,6 +2,7 @@ package dev.roster.testing;
 
 import dev.roster.RosterServer;
 import dev.roster.config.RosterConfig;
+import dev.roster.observability.Tracing;
 import dev.roster.proto.accounts.v1.AccountsServiceGrpc;
 import dev.roster.proto.accounts.v1.ApiKeysServiceGrpc;
 import io.grpc.CallCredentials;
@@ -53,8 +54,16 @@ public final class TestServer implements AutoCloseable {
     private final Map<String, String> env = new HashMap<>();
     private Clock clock;
     private boolean inProcess;
+    private Tracing tracing;
 
     private Builder() {}
+
+    /** The server's traces (see {@link RosterServer.Builder#tracing}); tests of spans pass
+     * {@link Tracing#withSpanProcessor} over an in-memory exporter. The server closes it. */
+    public Builder tracing(Tracing tracing) {
+      this.tracing = tracing;
+      return this;
+    }
 
     /** Extra {@code ROSTER_*} settings on top of the test defaults. */
     public Builder env(Map<String, String> extraEnv) {
@@ -78,6 +87,9 @@ public final class TestServer implements AutoCloseable {
       RosterServer.Builder roster = RosterServer.builder(RosterConfig.from(environment(env)));
       if (clock != null) {
         roster.clock(clock);
+      }
+      if (tracing != null) {
+        roster.tracing(tracing);
       }
       if (!inProcess) {
         RosterServer server = roster.start();
