@@ -10,7 +10,6 @@ import ch.qos.logback.classic.util.ContextInitializer;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.status.Status;
-import ch.qos.logback.core.status.StatusUtil;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.roster.observability.Logging;
@@ -297,8 +296,14 @@ class CallLoggingTest {
     JoranConfigurator configurator = new JoranConfigurator();
     configurator.setContext(context);
     configurator.doConfigure(CallLoggingTest.class.getClassLoader().getResource("logback.xml"));
-    assertThat(new StatusUtil(context).getHighestLevel(0)).as("logback's status while configuring: %s",
-        context.getStatusManager().getCopyOfStatusList()).isLessThan(Status.WARN);
+    // Other servers of this test JVM keep logging while the context is reset; logback warns about
+    // a line that arrived between the reset and the new appenders ("No appenders present"). That
+    // is this test's doing, not the configuration's: every other warning fails.
+    assertThat(context.getStatusManager().getCopyOfStatusList())
+        .as("logback's status while configuring")
+        .filteredOn(st -> st.getLevel() >= Status.WARN)
+        .filteredOn(st -> !String.valueOf(st.getMessage()).startsWith("No appenders present"))
+        .isEmpty();
     AsyncAppender async = (AsyncAppender) context.getLogger(Logger.ROOT_LOGGER_NAME)
         .getAppender("ASYNC");
     assertThat(async).as("logback.xml's ASYNC appender").isNotNull();
