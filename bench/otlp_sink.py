@@ -4,7 +4,9 @@
 Listens on 127.0.0.1 on each port given, answers every POST with 200 and an empty body (an empty
 protobuf Export*ServiceResponse: everything accepted), and counts per port and path the requests,
 their bytes and, for /v1/traces, the spans in them (read from the protobuf with a few lines of
-wire-format walking, so nothing beyond the standard library is needed). GET /stats on a port
+wire-format walking, so nothing beyond the standard library is needed). The spans are counted
+when /stats is asked, not while requests arrive: walking the protobuf in Python costs CPU that
+would otherwise compete with the servers under test on the same cores. GET /stats on a port
 answers "requests bytes spans" of its /v1/traces. Prints "ready" once every port listens.
 
 Usage: otlp_sink.py PORT [PORT ...]
@@ -16,6 +18,7 @@ import threading
 
 LOCK = threading.Lock()
 COUNTS = {}  # (port, path) -> [requests, bytes, spans]
+PENDING = {}  # port -> trace request bodies not yet counted
 
 
 def _varint(buf, i):
@@ -68,19 +71,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         size = len(body)
-        spans = 0
-        if self.path == "/v1/traces":
-            try:
-                if self.headers.get("Content-Encoding", "") == "gzip":
-                    body = gzip.decompress(body)
-                spans = count_spans(body)
-            except (ValueError, IndexError, OSError):
-                spans = 0
+        gzipped = self.headers.get("Content-Encoding", "") == "gzip"
         with LOCK:
             c = COUNTS.setdefault((self.server.server_port, self.path), [0, 0, 0])
             c[0] += 1
             c[1] += size
-            c[2] += spans
+            if self.path == "/v1/traces":
+                PENDING.setdefault(self.server.server_port, []).append((gzipped, body))
         self.send_response(200)
         self.send_header("Content-Type", "application/x-protobuf")
         self.send_header("Content-Length", "0")
@@ -88,6 +85,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         with LOCK:
+            port = self.server.server_port
+            for gzipped, body in PENDING.pop(port, []):
+                try:
+                    spans = count_spans(gzip.decompress(body) if gzipped else body)
+                except (ValueError, IndexError, OSError):
+                    spans = 0
+                COUNTS.setdefault((port, "/v1/traces"), [0, 0, 0])[2] += spans
             c = COUNTS.get((self.server.server_port, "/v1/traces"), [0, 0, 0])
             others = sum(v[0] for (p, path), v in COUNTS.items()
                          if p == self.server.server_port and path != "/v1/traces")

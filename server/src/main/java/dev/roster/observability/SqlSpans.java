@@ -1,5 +1,7 @@
 package dev.roster.observability;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
@@ -37,6 +39,12 @@ final class SqlSpans implements StatementCustomizer {
       "\\b(?:from|into|update|join)\\s+(?:only\\s+)?([a-zA-Z_][a-zA-Z0-9_.]*)",
       Pattern.CASE_INSENSITIVE);
 
+  /**
+   * Names by SQL text: the statements come from the code, so there are few, and the regular
+   * expressions then run once per statement text instead of once per execution. Bounded anyway.
+   */
+  private static final Cache<String, Name> NAMES = Caffeine.newBuilder().maximumSize(2_000).build();
+
   private final Tracer tracer;
   private final String pool;
 
@@ -51,7 +59,7 @@ final class SqlSpans implements StatementCustomizer {
       return;
     }
     String sql = ctx.getParsedSql() != null ? ctx.getParsedSql().getSql() : ctx.getRenderedSql();
-    Name name = name(sql);
+    Name name = NAMES.get(sql, SqlSpans::name);
     Span span = tracer.spanBuilder(name.span())
         .setSpanKind(SpanKind.CLIENT)
         .setAttribute(SYSTEM, "postgresql")
