@@ -72,7 +72,9 @@ public record Storage(DatabasePools pools, EmbeddedDatabase embedded, Database.S
       }
       Database.Settings settings = new Database.Settings(url, user, password,
           config.databasePoolSize(), config.databaseConnectTimeout(),
-          config.databaseSocketTimeout(), config.databaseAcquireTimeout());
+          config.databaseSocketTimeout(), config.databaseAcquireTimeout(),
+          embedded == null ? config.databaseDirectUrl().orElse(url) : url,
+          config.databasePrepareThreshold());
       return new Storage(DatabasePools.open(settings, pools, poolMetrics), embedded, settings);
     } catch (RuntimeException e) {
       if (embedded != null) {

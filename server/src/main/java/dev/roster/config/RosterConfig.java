@@ -20,6 +20,11 @@ import java.util.Optional;
  * @param databaseUrl JDBC URL of an external PostgreSQL; empty means start an embedded one
  * @param databaseUser user for {@code databaseUrl}
  * @param databasePassword password for {@code databaseUrl}
+ * @param databaseDirectUrl JDBC URL of the PostgreSQL server itself, for migrations (Flyway's
+ *     session advisory lock), when {@code databaseUrl} is a transaction-pooling PgBouncer; empty
+ *     means {@code databaseUrl}
+ * @param databasePrepareThreshold pgjdbc's {@code prepareThreshold} for the pools: 0 never uses
+ *     named server-side prepared statements (needed behind PgBouncer before 1.21); default 5
  * @param dataDir where the embedded PostgreSQL (and, in roles that run jobs, .eml mail and export files) keep their files
  * @param embeddedDatabasePort port of the embedded PostgreSQL; 0 picks a free one
  * @param databasePoolSize connections of the API pool (the contexts' work for calls)
@@ -58,6 +63,8 @@ public record RosterConfig(
     Optional<String> databaseUrl,
     String databaseUser,
     String databasePassword,
+    Optional<String> databaseDirectUrl,
+    int databasePrepareThreshold,
     Path dataDir,
     int embeddedDatabasePort,
     int databasePoolSize,
@@ -284,6 +291,10 @@ public record RosterConfig(
         r.string("ROSTER_DATABASE_URL"),
         r.string("ROSTER_DATABASE_USER").orElse("postgres"),
         r.string("ROSTER_DATABASE_PASSWORD").orElse(""),
+        // Migrations (a session advisory lock) bypass a transaction-pooling PgBouncer.
+        r.string("ROSTER_DATABASE_DIRECT_URL"),
+        // pgjdbc's default; 0 (no named prepared statements) behind PgBouncer before 1.21.
+        r.nonNegativeInt("ROSTER_DATABASE_PREPARE_THRESHOLD", 5),
         Path.of(r.string("ROSTER_DATA_DIR").orElse(".roster")),
         r.port("ROSTER_EMBEDDED_DATABASE_PORT", 0),
         r.positiveInt("ROSTER_DATABASE_POOL_SIZE", 20),

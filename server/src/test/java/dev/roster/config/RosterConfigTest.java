@@ -33,6 +33,22 @@ class RosterConfigTest {
   }
 
   @Test
+  void from_pgBouncerSettings_defaultToTheDriverAndTheMainUrl_andRefuseANegativeThreshold() {
+    RosterConfig defaults = RosterConfig.from(Map.of());
+    assertThat(defaults.databaseDirectUrl()).isEmpty();
+    assertThat(defaults.databasePrepareThreshold()).isEqualTo(5);
+    RosterConfig c = RosterConfig.from(Map.of(
+        "ROSTER_DATABASE_URL", "jdbc:postgresql://bouncer:6432/roster",
+        "ROSTER_DATABASE_DIRECT_URL", "jdbc:postgresql://db:5432/roster",
+        "ROSTER_DATABASE_PREPARE_THRESHOLD", "0"));
+    assertThat(c.databaseDirectUrl()).contains("jdbc:postgresql://db:5432/roster");
+    assertThat(c.databasePrepareThreshold()).isZero();
+    assertThatThrownBy(() -> RosterConfig.from(Map.of("ROSTER_DATABASE_PREPARE_THRESHOLD", "-1")))
+        .isInstanceOf(RosterConfig.InvalidConfigException.class)
+        .hasMessageContaining("ROSTER_DATABASE_PREPARE_THRESHOLD");
+  }
+
+  @Test
   void from_securityFairness_readsBrakeProxiesAndKeyLimit() {
     RosterConfig c = RosterConfig.from(Map.of("ROSTER_TRUSTED_PROXIES", " 10.0.0.0/8, fd00::/8 ,192.0.2.1",
         "ROSTER_AUTH_FAILURE_BURST", "3", "ROSTER_AUTH_FAILURES_PER_SECOND", "2",

@@ -75,6 +75,14 @@ public final class Database implements AutoCloseable {
    * Settings for the pool; durations are rounded up to whole seconds where the driver wants them.
    * {@code poolSize} is the size of the pool {@link #open} opens; {@link DatabasePools} sizes each
    * of its pools itself.
+   *
+   * <p>{@code directUrl} is where migrations go (Flyway takes a session-level advisory lock and
+   * runs its DDL over several transactions on one connection): the PostgreSQL server itself when
+   * {@code url} is a transaction-pooling PgBouncer; the same as {@code url} otherwise.
+   * {@code prepareThreshold} is pgjdbc's: after how many executions a statement becomes a named
+   * server-side prepared statement; 0 never, which a transaction-pooling PgBouncer before 1.21
+   * needs (the next transaction may run on another server connection, where the statement does
+   * not exist). Both apply to the pools; migrations keep the driver's default threshold.
    */
   public record Settings(
       String url,
@@ -83,7 +91,32 @@ public final class Database implements AutoCloseable {
       int poolSize,
       Duration connectTimeout,
       Duration socketTimeout,
-      Duration acquireTimeout) {}
+      Duration acquireTimeout,
+      String directUrl,
+      int prepareThreshold) {
+
+    /** pgjdbc's default {@code prepareThreshold}. */
+    public static final int DRIVER_PREPARE_THRESHOLD = 5;
+
+    /** Settings with migrations on {@code url} and the driver's default prepare threshold. */
+    public Settings(String url, String user, String password, int poolSize,
+        Duration connectTimeout, Duration socketTimeout, Duration acquireTimeout) {
+      this(url, user, password, poolSize, connectTimeout, socketTimeout, acquireTimeout, url,
+          DRIVER_PREPARE_THRESHOLD);
+    }
+
+    /** The same settings with {@code acquireTimeout} replaced. */
+    Settings withAcquireTimeout(Duration timeout) {
+      return new Settings(url, user, password, poolSize, connectTimeout, socketTimeout, timeout,
+          directUrl, prepareThreshold);
+    }
+
+    /** The same settings on the direct URL (migrations, session needs). */
+    Settings direct() {
+      return new Settings(directUrl, user, password, poolSize, connectTimeout, socketTimeout,
+          acquireTimeout, directUrl, DRIVER_PREPARE_THRESHOLD);
+    }
+  }
 
   /**
    * Migrates the schema to the latest version, then opens one pool named {@code roster-db} of
@@ -156,9 +189,12 @@ public final class Database implements AutoCloseable {
     config.addDataSourceProperty("cancelSignalTimeout", Integer.toString(
         Math.min(CANCEL_SIGNAL_TIMEOUT_SECONDS, Integer.parseInt(seconds(settings.connectTimeout())))));
     config.addDataSourceProperty("ApplicationName", name);
+    config.addDataSourceProperty("prepareThreshold", Integer.toString(settings.prepareThreshold()));
     // A backend whose client has gone (an aborted connection, a killed Roster) stops its statement
     // within a second instead of running on, or waiting on a lock, until it next writes to the
-    // socket (PostgreSQL 14+; a no-op on older servers).
+    // socket (PostgreSQL 14+; a no-op on older servers). Session state: through a transaction
+    // pooler it lands on whichever server connection ran it (harmless; set it for the role with
+    // ALTER ROLE ... SET to have it everywhere, docs/OPERATIONS.md "PgBouncer").
     config.setConnectionInitSql("select set_config('client_connection_check_interval', '1000', false)"
         + " where current_setting('server_version_num')::int >= 140000");
     return config;
@@ -170,11 +206,13 @@ public final class Database implements AutoCloseable {
 
   /**
    * Applies pending migrations through a pool of its own ({@code roster-migrate}, closed again
-   * before this returns), so the pools that serve never hold Flyway's connections.
+   * before this returns) on {@link Settings#directUrl}, so the pools that serve never hold
+   * Flyway's connections and Flyway's session lock never goes through a transaction pooler.
    */
   static void migrate(Settings settings) {
     // Flyway may use a second connection beside the one it migrates on.
-    try (HikariDataSource dataSource = new HikariDataSource(config("roster-migrate", 2, settings))) {
+    try (HikariDataSource dataSource =
+        new HikariDataSource(config("roster-migrate", 2, settings.direct()))) {
       Flyway flyway = Flyway.configure()
           .dataSource(dataSource)
           .locations("classpath:db/migration")

@@ -100,8 +100,7 @@ public final class DatabasePools implements AutoCloseable {
 
   private static Database.Settings patient(Database.Settings s) {
     return s.connectTimeout().compareTo(s.acquireTimeout()) <= 0 ? s
-        : new Database.Settings(s.url(), s.user(), s.password(), s.poolSize(), s.connectTimeout(),
-            s.socketTimeout(), s.connectTimeout());
+        : s.withAcquireTimeout(s.connectTimeout());
   }
 
   /** The pools that are open. */
