@@ -173,12 +173,15 @@ public final class RosterClient implements AutoCloseable {
     private ContextPropagators propagators =
         ContextPropagators.create(W3CTraceContextPropagator.getInstance());
     private ManagedChannel channel;
+    private StaticAddresses resolver;
+    private boolean healthCheck = true;
 
     private Builder() {}
 
     /**
      * Where Roster is: {@code host:port}, or {@code dns:///roster-headless.ns.svc:9090} for a
-     * Kubernetes headless service, where calls are balanced round-robin over every pod address.
+     * Kubernetes headless service, where calls are balanced round-robin over every pod address,
+     * or {@code static:///127.0.0.1:9091,127.0.0.1:9092} for a fixed list ({@link #addresses}).
      *
      * @param target a gRPC target
      * @return this builder
@@ -186,6 +189,42 @@ public final class RosterClient implements AutoCloseable {
     public Builder target(String target) {
       this.target = Objects.requireNonNull(target);
       return this;
+    }
+
+    /**
+     * Several replicas by address, without DNS: the same as {@code
+     * target("static:///127.0.0.1:9091,127.0.0.1:9092")}. Calls are balanced round-robin over
+     * them and a replica whose health service says NOT_SERVING gets none. IP literals only.
+     *
+     * @param addresses {@code ip:port} of each replica ({@code [::1]:9090} for IPv6)
+     * @return this builder
+     * @throws IllegalArgumentException if an address is not {@code ip:port}
+     */
+    public Builder addresses(String... addresses) {
+      if (addresses.length == 0) {
+        throw new IllegalArgumentException("give at least one address");
+      }
+      String target = StaticAddresses.SCHEME + ":///" + String.join(",", addresses);
+      StaticAddresses.parse(target);
+      return target(target);
+    }
+
+    /**
+     * Do not ask each replica's gRPC health service ({@code grpc.health.v1.Health}, service
+     * {@code roster.accounts.v1.AccountsService}) whether it serves; by default a replica that
+     * answers NOT_SERVING (database down, shutting down) is skipped until it serves again.
+     *
+     * @return this builder
+     */
+    public Builder disableHealthCheck() {
+      this.healthCheck = false;
+      return this;
+    }
+
+    /** Tests: addresses read again on each re-resolution, like a DNS name whose records change. */
+    Builder resolver(java.util.function.Supplier<List<java.net.InetSocketAddress>> addresses) {
+      this.resolver = StaticAddresses.from(addresses);
+      return target(StaticAddresses.SCHEME + ":///test");
     }
 
     /**
@@ -465,10 +504,15 @@ public final class RosterClient implements AutoCloseable {
       NettyChannelBuilder builder = NettyChannelBuilder.forTarget(target)
           .userAgent((userAgent == null ? "" : userAgent + " ") + "roster-java/" + VERSION)
           .defaultLoadBalancingPolicy("round_robin")
+          .defaultServiceConfig(serviceConfig(healthCheck))
           .keepAliveTime(keepAliveTime.toNanos(), TimeUnit.NANOSECONDS)
           .keepAliveTimeout(keepAliveTimeout.toNanos(), TimeUnit.NANOSECONDS)
           .idleTimeout(idleTimeout.toNanos(), TimeUnit.NANOSECONDS)
           .disableRetry();
+      if (StaticAddresses.isStatic(target)) {
+        useResolver(builder,
+            resolver != null ? resolver : StaticAddresses.forTarget(target));
+      }
       if (tls) {
         try {
           SslContextBuilder ssl = GrpcSslContexts.forClient();
@@ -486,6 +530,26 @@ public final class RosterClient implements AutoCloseable {
         builder.usePlaintext();
       }
       return builder.build();
+    }
+
+    /**
+     * round_robin, plus client-side health checking (gRFC A17, grpc-services' balancer): each
+     * subchannel watches the replica's health service and gets no calls while it is NOT_SERVING.
+     */
+    static Map<String, ?> serviceConfig(boolean healthCheck) {
+      Map<String, Object> config = new HashMap<>();
+      config.put("loadBalancingConfig", List.of(Map.of("round_robin", Map.of())));
+      if (healthCheck) {
+        config.put("healthCheckConfig", Map.of("serviceName",
+            dev.roster.proto.accounts.v1.AccountsServiceGrpc.SERVICE_NAME));
+      }
+      return config;
+    }
+
+    /** This channel's own resolver for {@code static:}, not a global registration (decision 73). */
+    @SuppressWarnings("deprecation")
+    private static void useResolver(NettyChannelBuilder builder, StaticAddresses resolver) {
+      builder.nameResolverFactory(resolver);
     }
 
     private RetrySettings withDeadline(RetrySettings s) {

@@ -319,7 +319,7 @@ public record RosterConfig(
             r.positive("ROSTER_KEEPALIVE_TIMEOUT", Duration.ofSeconds(20)),
             r.positive("ROSTER_PERMIT_KEEPALIVE_TIME", Duration.ofSeconds(20)),
             r.positive("ROSTER_MAX_CONNECTION_IDLE", Duration.ofMinutes(5)),
-            r.positive("ROSTER_MAX_CONNECTION_AGE", Duration.ofMinutes(30)),
+            r.positive("ROSTER_MAX_CONNECTION_AGE", Duration.ofMinutes(5)),
             r.positive("ROSTER_MAX_CONNECTION_AGE_GRACE", Duration.ofSeconds(30)),
             r.positiveInt("ROSTER_MAX_RST_PER_WINDOW", 200),
             r.positive("ROSTER_RST_WINDOW", Duration.ofSeconds(10)),
