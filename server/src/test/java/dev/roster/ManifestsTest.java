@@ -2,10 +2,10 @@ package dev.roster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.roster.config.RosterConfig;
 import dev.roster.proto.accounts.v1.AccountsServiceGrpc;
+import dev.roster.testing.ExternalTools;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -380,16 +380,8 @@ class ManifestsTest {
   }
 
   private static String kubectl() {
-    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
-      Path candidate = Path.of(dir, "kubectl");
-      if (Files.isExecutable(candidate)) {
-        return candidate.toString();
-      }
-    }
-    if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-      fail("kubectl is not on PATH but CI=true: the manifests under deploy/ must be rendered in CI");
-    }
-    assumeTrue(false, "kubectl is not on PATH; ManifestsTest skipped outside CI");
-    throw new AssertionError("unreachable");
+    return ExternalTools.require("kubectl", "kubectl with kustomize; the manifests under deploy/ must"
+        + " be rendered in CI").toString();
   }
+
 }

@@ -1,12 +1,10 @@
 package dev.roster.observability;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.roster.testing.ExternalTools;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,14 +21,7 @@ final class Promtool {
 
   /** Skips the calling test when promtool is absent, or fails it in CI. */
   static void require() {
-    if (onPath("promtool")) {
-      return;
-    }
-    if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-      fail("promtool is not on PATH but CI=true: install the Debian package prometheus"
-          + " (.ci/run does)");
-    }
-    assumeTrue(false, "promtool is not on PATH (Debian package prometheus); skipped outside CI");
+    ExternalTools.require("promtool", "the Debian package prometheus");
   }
 
   /** Runs {@code promtool args...} with {@code stdin} as its input; returns exit code and output. */
@@ -49,13 +40,4 @@ final class Promtool {
   }
 
   record Result(int exit, String output) {}
-
-  private static boolean onPath(String command) {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, command))) {
-        return true;
-      }
-    }
-    return false;
-  }
 }

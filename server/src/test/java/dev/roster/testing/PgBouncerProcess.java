@@ -1,8 +1,5 @@
 package dev.roster.testing;
 
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -14,7 +11,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -47,25 +43,7 @@ public final class PgBouncerProcess implements AutoCloseable {
 
   /** The pgbouncer binary, or skips the calling test (fails it with {@code CI=true}). */
   public static Path require() {
-    Optional<Path> binary = binary();
-    if (binary.isPresent()) {
-      return binary.get();
-    }
-    if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-      fail("pgbouncer is not installed but CI=true: install the Debian package pgbouncer"
-          + " (.ci/run does)");
-    }
-    assumeTrue(false, "pgbouncer is not installed (Debian package pgbouncer); skipped outside CI");
-    throw new AssertionError("unreachable");
-  }
-
-  private static Optional<Path> binary() {
-    List<String> dirs = new ArrayList<>(
-        List.of(System.getenv().getOrDefault("PATH", "").split(":")));
-    dirs.add("/usr/sbin");
-    dirs.add("/usr/local/sbin");
-    return dirs.stream().filter(d -> !d.isEmpty()).map(d -> Path.of(d, "pgbouncer"))
-        .filter(Files::isExecutable).findFirst();
+    return ExternalTools.require("pgbouncer", "the Debian package pgbouncer");
   }
 
   /**
