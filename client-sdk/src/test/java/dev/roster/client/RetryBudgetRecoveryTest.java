@@ -6,21 +6,14 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import dev.roster.proto.accounts.v1.AccountsServiceGrpc;
 import dev.roster.proto.accounts.v1.GetUserRequest;
 import dev.roster.proto.accounts.v1.User;
-import io.grpc.EquivalentAddressGroup;
-import io.grpc.NameResolver;
-import io.grpc.NameResolverProvider;
-import io.grpc.NameResolverRegistry;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -124,19 +117,17 @@ class RetryBudgetRecoveryTest {
    * Two replicas behind round_robin, 8 GetUsers in flight (each takes 300 ms), one replica killed
    * (its connections reset, its port refused) while they run: with the default settings no call
    * fails (the issue measured 4 of 8 failed with the old budget). The replicas are fake servers
-   * behind {@link KillableProxy}s, named through a static resolver registered for the test.
+   * behind {@link KillableProxy}s, given to the client as a static address list.
    */
   @Test
   void getUser_oneOfTwoReplicasKilledWithEightInFlight_noCallFails() throws Exception {
     FlakyAccounts second = new FlakyAccounts(names);
     Server secondServer = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
         .addService(second).build().start();
-    StaticResolver resolver = new StaticResolver();
-    NameResolverRegistry.getDefaultRegistry().register(resolver);
     try (KillableProxy first = KillableProxy.to(server.getPort());
         KillableProxy other = KillableProxy.to(secondServer.getPort());
         RosterClient client = RosterClient.newBuilder()
-            .target(resolver.target(first.address(), other.address())).apiKey("test-key")
+            .addresses(hostPort(first.address()), hostPort(other.address())).apiKey("test-key")
             .build()) {
       accounts.mode = Mode.HEALTHY;
       second.mode = Mode.HEALTHY;
@@ -172,7 +163,6 @@ class RetryBudgetRecoveryTest {
       assertThat(onKilled).as("calls that were on the killed replica").isPositive();
       assertThat(failures).as("GetUsers that failed").isEmpty();
     } finally {
-      NameResolverRegistry.getDefaultRegistry().deregister(resolver);
       secondServer.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
   }
@@ -212,62 +202,8 @@ class RetryBudgetRecoveryTest {
     return builder.build();
   }
 
-  /**
-   * {@code roster-test-static:///a,b}: a fixed list of loopback addresses, as DNS would return
-   * for a headless service (DNS cannot give two loopback addresses one name here).
-   */
-  private static final class StaticResolver extends NameResolverProvider {
-    private static final String SCHEME = "roster-test-static";
-    private final Map<String, List<InetSocketAddress>> targets = new ConcurrentHashMap<>();
-
-    String target(InetSocketAddress... addresses) {
-      String name = "replicas" + targets.size();
-      targets.put(name, List.of(addresses));
-      return SCHEME + ":///" + name;
-    }
-
-    @Override
-    protected boolean isAvailable() {
-      return true;
-    }
-
-    @Override
-    protected int priority() {
-      return 5;
-    }
-
-    @Override
-    public String getDefaultScheme() {
-      return SCHEME;
-    }
-
-    @Override
-    public Collection<Class<? extends SocketAddress>> getProducedSocketAddressTypes() {
-      return List.of(InetSocketAddress.class);
-    }
-
-    @Override
-    public NameResolver newNameResolver(URI uri, NameResolver.Args args) {
-      if (!SCHEME.equals(uri.getScheme())) {
-        return null;
-      }
-      List<InetSocketAddress> addresses = targets.get(uri.getPath().substring(1));
-      return new NameResolver() {
-        @Override
-        public String getServiceAuthority() {
-          return "localhost";
-        }
-
-        @Override
-        public void start(Listener2 listener) {
-          listener.onResult(ResolutionResult.newBuilder().setAddresses(addresses.stream()
-              .map(EquivalentAddressGroup::new).toList()).build());
-        }
-
-        @Override
-        public void shutdown() {}
-      };
-    }
+  private static String hostPort(InetSocketAddress address) {
+    return address.getAddress().getHostAddress() + ":" + address.getPort();
   }
 
   private enum Mode { OUTAGE, FIRST_ATTEMPT_FAILS, HEALTHY }
